@@ -1,4 +1,4 @@
-"""``python -m graph`` runs the armsgraph command line."""
+"""``python -m graph`` runs the ``armsgraph`` command line."""
 
 from .cli import main
 

@@ -1,0 +1,3 @@
+"""Commands for backfill chains, paths and impact: ``chains``, ``paths``, ``impact``."""
+
+from __future__ import annotations
