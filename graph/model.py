@@ -145,6 +145,8 @@ class TransferKind(StrEnum):
     loan = "loan"
     lease = "lease"
     licensed_production = "licensed_production"
+    unspecified = "unspecified"
+    """The terms (sale, barter, gift) are not public: say so rather than guess."""
 
 
 class TransferStatus(StrEnum):
@@ -506,7 +508,9 @@ class Transfer(Record):
     supplier: Id = Ref("actors", description="Actor id of the supplier.")
     recipient: Id = Ref("actors", description="Actor id of the recipient.")
     system: Id = Ref("systems", description="System id.")
-    kind: TransferKind = Field(description="Sale, donation, loan, lease or licensed production.")
+    kind: TransferKind = Field(
+        description="Sale, donation, loan, lease or licensed production; unspecified when the terms are not public."
+    )
     status: TransferStatus = Field(description="Where the leg stands.")
     quantity_ordered: Quantity | None = Field(None, description="Units ordered, pledged or offered.")
     quantity_delivered: Quantity | None = Field(None, description="Units delivered so far.")
@@ -525,6 +529,12 @@ class Transfer(Record):
     )
     part_of: Id | None = Ref(
         "transfers", default=None, description="Transfer id of the framework this contract executes."
+    )
+    same_as: Id | None = Ref(
+        "transfers",
+        default=None,
+        description="Id of a curated transfer this imported leg also describes: the curated one stays "
+        "authoritative and this record adds its source's figures (set by importers, see docs/importers.md).",
     )
     confidence: Confidence = Field(description="How far we trust the leg as a whole.")
     reported: list[ReportedFigure] = Field(
