@@ -107,16 +107,20 @@ class AG(DefinedNamespace):
     financedBy: URIRef
     consentFrom: URIRef
     partOf: URIRef
+    sameLegAs: URIRef
     confidence: URIRef
     reported: URIRef
     measure: URIRef
     quantity: URIRef
+    upper: URIRef
 
     # deployments
     provider: URIRef
     host: URIRef
     deploymentStatus: URIRef
     personnel: URIRef
+    personnelQualifier: URIRef
+    personnelUpper: URIRef
     start: URIRef
     end: URIRef
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..dataset import Dataset
+from ..errors import UsageError
 from ..load import check_dataset
 from .base import DataOption, JsonOption, command, err, open_dataset, out, print_json
-
 
 
 @command("validate")
@@ -24,7 +26,8 @@ def validate(
 
     Example: armsgraph validate --data seeds/ --data my-facts/
     """
-    report = check_dataset(data)
+    with err.status("Validating...", spinner="dots"):  # shown on a terminal only
+        report = check_dataset(data)
     failed = bool(report.errors) or (strict and bool(report.warnings))
     if as_json:
         print_json(
@@ -39,7 +42,9 @@ def validate(
     else:
         for problem in report.problems:
             err.print(str(problem), markup=False, highlight=False)
-        if report.dataset is not None:
+        if report.dataset is not None and failed:
+            err.print(f"{len(report.warnings)} warning(s), treated as errors (--strict).", markup=False)
+        elif report.dataset is not None:
             counts = ", ".join(f"{n} {k}" for k, n in report.dataset.counts().items())
             out.print(f"valid: {counts}; {len(report.warnings)} warning(s)", markup=False)
         else:
@@ -69,6 +74,49 @@ def stats(data: DataOption = None, as_json: JsonOption = False) -> None:
 
 
 def _triple_count(dataset: Dataset) -> int:
-    from .rdf import build_store
+    from ..rdf import build_store
 
     return len(build_store(dataset))
+
+
+def _export_help() -> str:
+    from ..export import FORMATS
+
+    lines = "\n\n".join(
+        f"{f.name}{' (' + ', '.join(f.aliases) + ')' if f.aliases else ''}: {f.description}; .{f.extension}, "
+        f"{f.media_type}"
+        for f in FORMATS.values()
+    )
+    return (
+        "Write the graph in a standard format: RDF for triple stores, GraphML/GEXF/CSV for network tools.\n\n"
+        "Output is deterministic: the same data gives the same bytes. Without -o it goes to stdout.\n\n"
+        f"Formats, with their aliases:\n\n{lines}\n\n"
+        "Example: armsgraph export --format ttl -o armsgraph.ttl"
+    )
+
+
+@command("export", help=_export_help())
+def export(
+    data: DataOption = None,
+    format_name: Annotated[
+        str, typer.Option("--format", "-f", help="Format name or alias (see the list above).", show_default=True)
+    ] = "turtle",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; default: stdout.", show_default=False)
+    ] = None,
+) -> None:
+    from ..export import export as write_export
+    from ..export import export_format
+
+    fmt = export_format(format_name)  # an unknown format fails before the data is loaded
+    dataset = open_dataset(data)
+    if output is None:
+        write_export(dataset, fmt, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        with output.open("wb") as handle:
+            write_export(dataset, fmt, handle)
+    except OSError as exc:
+        raise UsageError(f"cannot write {str(output)!r}: {exc.strerror}") from None
+    err.print(f"wrote {output} ({fmt.name})", markup=False, highlight=False)

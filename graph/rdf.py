@@ -1,0 +1,694 @@
+"""The dataset as RDF: the only module that builds triples.
+
+The mapping (documented in ``docs/ontology.md``) writes each record as a node
+under :func:`~graph.vocab.record_iri`, with terms from :data:`~graph.vocab.AG`,
+PROV-O, Dublin Core and SKOS. :data:`PREDICATES` says which predicate each
+schema field becomes; the SHACL shapes (:mod:`graph.shapes`) are generated
+from it and from :mod:`graph.model`, so the three cannot drift apart.
+
+Triples are written as N-Triples text and bulk-loaded into an in-memory
+Oxigraph store (several times faster than adding them one by one through
+rdflib); :func:`rdf_graph` puts rdflib's API on top of that same store.
+No blank nodes are used, so output is deterministic and graphs compare easily.
+
+>>> from graph.load import load_dataset
+>>> dataset = load_dataset(["tests/data/mini"], cache=False)
+>>> store = build_store(dataset)
+>>> graph = rdf_graph(store)
+>>> str(graph.value(record_iri("transfers", "pol-ukr-t72-2022"), RDFS.label))
+'Poland -> Ukraine: T-72M1'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
+
+from .dataset import Dataset
+from .model import (
+    Actor,
+    ActorKind,
+    BackfillClaim,
+    Category,
+    Deployment,
+    Money,
+    PartialDate,
+    Quantity,
+    ReportedFigure,
+    Source,
+    System,
+    Transfer,
+)
+from .vocab import AG, CATEGORY_SCHEME, ID, PREFIXES, WD, category_iri, record_iri
+
+__all__ = [
+    "ACTOR_CLASSES",
+    "CC_BY_4",
+    "DATASET_IRI",
+    "ONTOLOGY_IRI",
+    "PREDICATES",
+    "QUANTITY_TERMS",
+    "RECORD_CLASSES",
+    "SIPRI_CREDIT",
+    "build_store",
+    "dataset_triples",
+    "memory_graph",
+    "ntriples",
+    "rdf_graph",
+    "sorted_ntriples",
+]
+
+CC_BY_4 = URIRef("https://creativecommons.org/licenses/by/4.0/")
+"""Licence of the curated data."""
+SIPRI_CREDIT = "Source: SIPRI Arms Transfers Database"
+"""The credit line SIPRI asks for; added to the description when any source is published by SIPRI."""
+DATASET_IRI = ID["dataset"]
+"""The dataset-description node (VoID + DCAT); also the graph name in TriG and N-Quads exports."""
+ONTOLOGY_IRI = URIRef("https://w3id.org/armsgraph/ontology")
+TITLE = "armsgraph: arms transfers, their sources, and the backfill chains between them"
+
+RECORD_CLASSES: dict[str, URIRef] = {
+    "actors": AG.Actor,
+    "systems": AG.System,
+    "sources": AG.Source,
+    "transfers": AG.Transfer,
+    "deployments": AG.Deployment,
+    "backfills": AG.BackfillClaim,
+}
+"""Section -> the class every record of that section has."""
+
+ACTOR_CLASSES: dict[ActorKind, URIRef] = {
+    ActorKind.state: AG.State,
+    ActorKind.organisation: AG.Organisation,
+    ActorKind.company: AG.Company,
+    ActorKind.non_state: AG.NonStateActor,
+}
+"""Actor kind -> the subclass of ``ag:Actor`` an actor also has."""
+
+# Field -> predicate, per model. The writer below uses these, the SHACL generator reads them,
+# and a test checks every schema field is here, so a new field cannot be silently dropped.
+PREDICATES: dict[type, dict[str, URIRef]] = {
+    Actor: {
+        "id": RDF.type,
+        "name": RDFS.label,
+        "kind": AG.actorKind,
+        "aliases": SKOS.altLabel,
+        "country": AG.country,
+        "wikidata": OWL.sameAs,
+        "notes": RDFS.comment,
+    },
+    System: {
+        "id": RDF.type,
+        "name": RDFS.label,
+        "aliases": SKOS.altLabel,
+        "category": AG.category,
+        "era": AG.era,
+        "origin": AG.origin,
+        "manufacturer": AG.manufacturer,
+        "based_on": AG.basedOn,
+        "wikidata": OWL.sameAs,
+        "notes": RDFS.comment,
+    },
+    Source: {
+        "id": RDF.type,
+        "publisher": DCTERMS.publisher,
+        "title": DCTERMS.title,
+        "date": DCTERMS.date,
+        "url": FOAF.page,
+        "kind": AG.sourceKind,
+        "language": DCTERMS.language,
+        "notes": RDFS.comment,
+    },
+    Transfer: {
+        "id": RDF.type,
+        "supplier": AG.supplier,
+        "recipient": AG.recipient,
+        "system": AG.system,
+        "kind": AG.transferKind,
+        "status": AG.status,
+        "quantity_ordered": AG.quantityOrdered,
+        "quantity_delivered": AG.quantityDelivered,
+        "announced": AG.announced,
+        "signed": AG.signed,
+        "first_delivery": AG.firstDelivery,
+        "last_delivery": AG.lastDelivery,
+        "deliveries": AG.delivery,
+        "condition": AG.condition,
+        "value": AG.value,
+        "financed_by": AG.financedBy,
+        "consent_from": AG.consentFrom,
+        "part_of": AG.partOf,
+        "same_as": AG.sameLegAs,
+        "confidence": AG.confidence,
+        "reported": AG.reported,
+        "notes": RDFS.comment,
+        "sources": PROV.wasDerivedFrom,
+    },
+    Deployment: {
+        "id": RDF.type,
+        "provider": AG.provider,
+        "host": AG.host,
+        "system": AG.system,
+        "quantity": AG.quantity,
+        "personnel": AG.personnel,
+        "status": AG.deploymentStatus,
+        "announced": AG.announced,
+        "start": AG.start,
+        "end": AG.end,
+        "confidence": AG.confidence,
+        "notes": RDFS.comment,
+        "sources": PROV.wasDerivedFrom,
+    },
+    BackfillClaim: {
+        "id": RDF.type,
+        "kind": AG.backfillKind,
+        "replacing": AG.replacing,
+        "enabled": AG.enabled,
+        "confidence": AG.confidence,
+        "notes": RDFS.comment,
+        "sources": PROV.wasDerivedFrom,
+    },
+    Money: {"millions": AG.amountMillions, "currency": AG.currency, "qualifier": AG.qualifier},
+    ReportedFigure: {
+        "source": PROV.wasDerivedFrom,
+        "measure": AG.measure,
+        "quantity": AG.quantity,
+        "note": RDFS.comment,
+    },
+}
+"""Schema model -> field name -> the predicate its values are written with."""
+
+QUANTITY_TERMS: dict[URIRef, tuple[URIRef, URIRef]] = {
+    AG.quantityOrdered: (AG.quantityOrderedQualifier, AG.quantityOrderedUpper),
+    AG.quantityDelivered: (AG.quantityDeliveredQualifier, AG.quantityDeliveredUpper),
+    AG.quantity: (AG.qualifier, AG.upper),
+    AG.personnel: (AG.personnelQualifier, AG.personnelUpper),
+}
+"""A quantity's predicate -> the predicates of its qualifier and of the upper end of its range.
+
+The qualifier is written only when it is not ``exact``; the upper end only for ranges.
+"""
+
+_XSD_INTEGER = f"<{XSD.integer}>"
+_XSD_DECIMAL = f"<{XSD.decimal}>"
+_XSD_DATETIME = f"<{XSD.dateTime}>"
+_DATE_TYPES = {"year": f"<{XSD.gYear}>", "month": f"<{XSD.gYearMonth}>", "day": f"<{XSD.date}>"}
+_XSD_DATE = f"<{XSD.date}>"
+
+
+# --------------------------------------------------------------------------- N-Triples terms
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+# What an http(s) IRI may hold raw (RFC 3987): unreserved and reserved ASCII, "%" starting an escape,
+# one "#" before the fragment, and non-ASCII "ucschar"s. Everything else is percent-encoded (UTF-8).
+_IRI_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?")
+_IRI_SAFE = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*(?:#[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?")
+_UCSCHAR = ((0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF)) + tuple(
+    (plane, plane + 0xFFFD) for plane in range(0x10000, 0xE0001, 0x10000)
+)
+_HEX = frozenset("0123456789ABCDEFabcdef")
+
+
+def _iri_char(char: str) -> bool:
+    code = ord(char)
+    if code < 0x80:
+        return char in _IRI_ASCII
+    return any(low <= code <= high for low, high in _UCSCHAR)
+
+
+def _iri(value: str) -> str:
+    """An http(s) URL as an N-Triples IRI, percent-encoding what an IRI may not hold raw.
+
+    >>> _iri("https://example.org/a b|c%zz#x#y")
+    '<https://example.org/a%20b%7Cc%25zz#x%23y>'
+    """
+    if _IRI_SAFE.fullmatch(value):
+        return f"<{value}>"
+    scheme, sep, rest = value.partition("://")
+    out = [scheme, sep]
+    fragment = False
+    for index, char in enumerate(rest):
+        if char == "#" and not fragment:
+            fragment = True
+            out.append(char)
+        elif char == "%" and rest[index + 1 : index + 2] in _HEX and rest[index + 2 : index + 3] in _HEX:
+            out.append(char)
+        elif _iri_char(char) and char != "%":
+            out.append(char)
+        else:
+            out.append("".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass")))
+    return f"<{''.join(out)}>"
+
+
+def _text(value: str) -> str:
+    return f'"{value.translate(_ESCAPES)}"'
+
+
+def _integer(value: int) -> str:
+    return f'"{value}"^^{_XSD_INTEGER}'
+
+
+def _decimal(value: float) -> str:
+    # repr() gives the shortest exact digits; Decimal keeps them out of exponent notation.
+    text = format(Decimal(repr(value)), "f")
+    return f'"{text if "." in text else text + ".0"}"^^{_XSD_DECIMAL}'
+
+
+def _date(value: PartialDate) -> str:
+    return f'"{value}"^^{_DATE_TYPES[value.precision]}'
+
+
+class _Terms:
+    """Predicates and record IRIs rendered once as N-Triples text."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, str], str] = {}
+
+    def record(self, section: str, record_id: str) -> str:
+        key = (section, record_id)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = f"<{record_iri(section, record_id)}>"
+        return found
+
+
+def _p(term: URIRef) -> str:
+    return f"<{term}>"
+
+
+_TYPE = _p(RDF.type)
+_LABEL = _p(RDFS.label)
+_COMMENT = _p(RDFS.comment)
+_ALT = _p(SKOS.altLabel)
+_SAME = _p(OWL.sameAs)
+_DERIVED = _p(PROV.wasDerivedFrom)
+_P = {model: {name: _p(term) for name, term in fields.items()} for model, fields in PREDICATES.items()}
+_QUANTITY = {_p(main): (_p(q), _p(u)) for main, (q, u) in QUANTITY_TERMS.items()}
+
+
+# --------------------------------------------------------------------------- records -> lines
+
+
+def _quantity(lines: list[str], subject: str, predicate: str, quantity: Quantity) -> None:
+    qualifier, upper = _QUANTITY[predicate]
+    lines.append(f"{subject} {predicate} {_integer(quantity.value)} .")
+    if quantity.qualifier.value != "exact":
+        lines.append(f"{subject} {qualifier} {_text(quantity.qualifier.value)} .")
+    if quantity.upper is not None:
+        lines.append(f"{subject} {upper} {_integer(quantity.upper)} .")
+
+
+def _common(lines: list[str], subject: str, label: str, notes: str | None, aliases: Iterable[str] = ()) -> None:
+    lines.append(f"{subject} {_LABEL} {_text(label)} .")
+    if notes:
+        lines.append(f"{subject} {_COMMENT} {_text(notes)} .")
+    for alias in aliases:
+        lines.append(f"{subject} {_ALT} {_text(alias)} .")
+
+
+def _actor_lines(lines: list[str], actor: Actor, terms: _Terms) -> None:
+    s = terms.record("actors", actor.id)
+    p = _P[Actor]
+    lines.append(f"{s} {_TYPE} <{AG.Actor}> .")
+    lines.append(f"{s} {_TYPE} <{ACTOR_CLASSES[actor.kind]}> .")
+    _common(lines, s, actor.name, actor.notes, actor.aliases)
+    lines.append(f"{s} {p['kind']} {_text(actor.kind.value)} .")
+    if actor.country:
+        lines.append(f"{s} {p['country']} {terms.record('actors', actor.country)} .")
+    if actor.wikidata:
+        lines.append(f"{s} {_SAME} <{WD[actor.wikidata]}> .")
+
+
+def _system_lines(lines: list[str], system: System, terms: _Terms) -> None:
+    s = terms.record("systems", system.id)
+    p = _P[System]
+    lines.append(f"{s} {_TYPE} <{AG.System}> .")
+    _common(lines, s, system.name, system.notes, system.aliases)
+    lines.append(f"{s} {p['category']} <{category_iri(system.category.value)}> .")
+    if system.era:
+        lines.append(f"{s} {p['era']} {_text(system.era.value)} .")
+    for name in ("origin", "manufacturer"):
+        ref = getattr(system, name)
+        if ref:
+            lines.append(f"{s} {p[name]} {terms.record('actors', ref)} .")
+    if system.based_on:
+        lines.append(f"{s} {p['based_on']} {terms.record('systems', system.based_on)} .")
+    if system.wikidata:
+        lines.append(f"{s} {_SAME} <{WD[system.wikidata]}> .")
+
+
+def _source_lines(lines: list[str], source: Source, terms: _Terms) -> None:
+    s = terms.record("sources", source.id)
+    p = _P[Source]
+    lines.append(f"{s} {_TYPE} <{AG.Source}> .")
+    _common(lines, s, source.title, source.notes)
+    lines.append(f"{s} {p['publisher']} {_text(source.publisher)} .")
+    lines.append(f"{s} {p['title']} {_text(source.title)} .")
+    lines.append(f"{s} {p['kind']} {_text(source.kind.value)} .")
+    if source.date:
+        lines.append(f"{s} {p['date']} {_date(source.date)} .")
+    if source.url:
+        lines.append(f"{s} {p['url']} {_iri(source.url)} .")
+    if source.language:
+        lines.append(f"{s} {p['language']} {_text(source.language)} .")
+
+
+def _transfer_label(transfer: Transfer, dataset: Dataset) -> str:
+    supplier = dataset.actors[transfer.supplier].name
+    recipient = dataset.actors[transfer.recipient].name
+    return f"{supplier} -> {recipient}: {dataset.systems[transfer.system].name}"
+
+
+def _transfer_lines(lines: list[str], transfer: Transfer, dataset: Dataset, terms: _Terms) -> None:
+    iri = str(record_iri("transfers", transfer.id))
+    s = f"<{iri}>"
+    p = _P[Transfer]
+    lines.append(f"{s} {_TYPE} <{AG.Transfer}> .")
+    _common(lines, s, _transfer_label(transfer, dataset), transfer.notes)
+    lines.append(f"{s} {p['supplier']} {terms.record('actors', transfer.supplier)} .")
+    lines.append(f"{s} {p['recipient']} {terms.record('actors', transfer.recipient)} .")
+    lines.append(f"{s} {p['system']} {terms.record('systems', transfer.system)} .")
+    lines.append(f"{s} {p['kind']} {_text(transfer.kind.value)} .")
+    lines.append(f"{s} {p['status']} {_text(transfer.status.value)} .")
+    lines.append(f"{s} {p['confidence']} {_text(transfer.confidence.value)} .")
+    for name in ("quantity_ordered", "quantity_delivered"):
+        quantity = getattr(transfer, name)
+        if quantity is not None:
+            _quantity(lines, s, p[name], quantity)
+    for name in ("announced", "signed", "first_delivery", "last_delivery"):
+        date = getattr(transfer, name)
+        if date is not None:
+            lines.append(f"{s} {p[name]} {_date(date)} .")
+    start = transfer.start()
+    if start is not None:
+        lines.append(f"{s} <{AG.sortDate}> \"{start.earliest().isoformat()}\"^^{_XSD_DATE} .")
+    for year, count in sorted(transfer.deliveries.items()):
+        node = f"<{iri}/delivery/{year}>"
+        lines.append(f"{s} {p['deliveries']} {node} .")
+        lines.append(f"{node} {_TYPE} <{AG.Delivery}> .")
+        lines.append(f"{node} <{AG.year}> {_integer(year)} .")
+        lines.append(f"{node} <{AG.count}> {_integer(count)} .")
+    if transfer.condition is not None:
+        lines.append(f"{s} {p['condition']} {_text(transfer.condition.value)} .")
+    if transfer.value is not None:
+        money, m = f"<{iri}/value>", _P[Money]
+        lines.append(f"{s} {p['value']} {money} .")
+        lines.append(f"{money} {_TYPE} <{AG.Money}> .")
+        lines.append(f"{money} {m['millions']} {_decimal(transfer.value.millions)} .")
+        lines.append(f"{money} {m['currency']} {_text(transfer.value.currency)} .")
+        lines.append(f"{money} {m['qualifier']} {_text(transfer.value.qualifier.value)} .")
+    for name in ("financed_by", "consent_from"):
+        for actor in getattr(transfer, name):
+            lines.append(f"{s} {p[name]} {terms.record('actors', actor)} .")
+    if transfer.part_of:
+        lines.append(f"{s} {p['part_of']} {terms.record('transfers', transfer.part_of)} .")
+    if transfer.same_as:
+        lines.append(f"{s} {p['same_as']} {terms.record('transfers', transfer.same_as)} .")
+    for number, figure in enumerate(transfer.reported, start=1):
+        node, r = f"<{iri}/reported/{number}>", _P[ReportedFigure]
+        lines.append(f"{s} {p['reported']} {node} .")
+        lines.append(f"{node} {_TYPE} <{AG.ReportedFigure}> .")
+        lines.append(f"{node} {r['source']} {terms.record('sources', figure.source)} .")
+        lines.append(f"{node} {r['measure']} {_text(figure.measure.value)} .")
+        _quantity(lines, node, r["quantity"], figure.quantity)
+        if figure.note:
+            lines.append(f"{node} {r['note']} {_text(figure.note)} .")
+    for source in transfer.sources:
+        lines.append(f"{s} {_DERIVED} {terms.record('sources', source)} .")
+
+
+def _deployment_lines(lines: list[str], deployment: Deployment, dataset: Dataset, terms: _Terms) -> None:
+    s = terms.record("deployments", deployment.id)
+    p = _P[Deployment]
+    what = dataset.systems[deployment.system].name if deployment.system else "forces"
+    label = f"{dataset.actors[deployment.provider].name} in {dataset.actors[deployment.host].name}: {what}"
+    lines.append(f"{s} {_TYPE} <{AG.Deployment}> .")
+    _common(lines, s, label, deployment.notes)
+    lines.append(f"{s} {p['provider']} {terms.record('actors', deployment.provider)} .")
+    lines.append(f"{s} {p['host']} {terms.record('actors', deployment.host)} .")
+    if deployment.system:
+        lines.append(f"{s} {p['system']} {terms.record('systems', deployment.system)} .")
+    for name in ("quantity", "personnel"):
+        quantity = getattr(deployment, name)
+        if quantity is not None:
+            _quantity(lines, s, p[name], quantity)
+    lines.append(f"{s} {p['status']} {_text(deployment.status.value)} .")
+    for name, date in deployment.dates().items():
+        lines.append(f"{s} {p[name]} {_date(date)} .")
+    lines.append(f"{s} {p['confidence']} {_text(deployment.confidence.value)} .")
+    for source in deployment.sources:
+        lines.append(f"{s} {_DERIVED} {terms.record('sources', source)} .")
+
+
+def _backfill_lines(lines: list[str], claim: BackfillClaim, dataset: Dataset, terms: _Terms) -> None:
+    s = terms.record("backfills", claim.id)
+    p = _P[BackfillClaim]
+    label = f"{claim.kind.value.replace('_', ' ')}: {', '.join(claim.replacing)} -> {', '.join(claim.enabled)}"
+    lines.append(f"{s} {_TYPE} <{AG.BackfillClaim}> .")
+    _common(lines, s, label, claim.notes)
+    lines.append(f"{s} {p['kind']} {_text(claim.kind.value)} .")
+    for ref in claim.replacing:
+        section = "transfers" if ref in dataset.transfers else "deployments"
+        lines.append(f"{s} {p['replacing']} {terms.record(section, ref)} .")
+    for ref in claim.enabled:
+        lines.append(f"{s} {p['enabled']} {terms.record('transfers', ref)} .")
+    lines.append(f"{s} {p['confidence']} {_text(claim.confidence.value)} .")
+    for source in claim.sources:
+        lines.append(f"{s} {_DERIVED} {terms.record('sources', source)} .")
+
+
+def _category_lines(lines: list[str]) -> None:
+    scheme = f"<{CATEGORY_SCHEME}>"
+    lines.append(f"{scheme} {_TYPE} <{SKOS.ConceptScheme}> .")
+    lines.append(f"{scheme} <{SKOS.prefLabel}> {_text('armsgraph capability categories')} .")
+    for category in Category:
+        concept = f"<{category_iri(category.value)}>"
+        lines.append(f"{concept} {_TYPE} <{SKOS.Concept}> .")
+        lines.append(f"{concept} <{SKOS.inScheme}> {scheme} .")
+        lines.append(f"{concept} <{SKOS.topConceptOf}> {scheme} .")
+        lines.append(f"{scheme} <{SKOS.hasTopConcept}> {concept} .")
+        lines.append(f"{concept} <{SKOS.prefLabel}> {_text(category.label)} .")
+        lines.append(f"{concept} <{SKOS.notation}> {_text(category.value)} .")
+
+
+def ntriples(dataset: Dataset) -> list[str]:
+    """The dataset's triples as N-Triples lines (without the dataset description), records in id order.
+
+    A triple can appear twice (an alias repeated); the store keeps one.
+
+    >>> from graph.load import load_dataset
+    >>> lines = ntriples(load_dataset(["tests/data/mini"], cache=False))
+    >>> [line for line in lines if "ontology#supplier" in line][0]
+    '<https://w3id.org/armsgraph/id/transfer/kor-pol-k2-exec1-2022> <https://w3id.org/armsgraph/ontology#supplier> \
+<https://w3id.org/armsgraph/id/actor/KOR> .'
+    """
+    lines: list[str] = []
+    terms = _Terms()
+    for record_id in sorted(dataset.actors):
+        _actor_lines(lines, dataset.actors[record_id], terms)
+    for record_id in sorted(dataset.systems):
+        _system_lines(lines, dataset.systems[record_id], terms)
+    for record_id in sorted(dataset.sources):
+        _source_lines(lines, dataset.sources[record_id], terms)
+    for record_id in sorted(dataset.transfers):
+        _transfer_lines(lines, dataset.transfers[record_id], dataset, terms)
+    for record_id in sorted(dataset.deployments):
+        _deployment_lines(lines, dataset.deployments[record_id], dataset, terms)
+    for record_id in sorted(dataset.backfills):
+        _backfill_lines(lines, dataset.backfills[record_id], dataset, terms)
+    _category_lines(lines)
+    return lines
+
+
+# --------------------------------------------------------------------------- dataset description
+
+
+def _default_built(dataset: Dataset) -> dt.datetime | PartialDate | None:
+    """``$SOURCE_DATE_EPOCH`` when set (reproducible builds), else the newest source date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    dates = [source.date for source in dataset.sources.values() if source.date is not None]
+    return max(dates) if dates else None
+
+
+def dataset_triples(
+    dataset: Dataset, data_triples: int, *, built: dt.datetime | PartialDate | None = None
+) -> list[str]:
+    """The VoID + DCAT description of the dataset as N-Triples lines.
+
+    ``data_triples`` is the number of distinct triples without the description; ``void:triples``
+    counts both. ``dct:created`` is ``built`` when given, else ``$SOURCE_DATE_EPOCH``, else the
+    newest source date: never the wall clock, so the same data gives the same bytes.
+    """
+    d = f"<{DATASET_IRI}>"
+    lines = [
+        f"{d} {_TYPE} <{VOID.Dataset}> .",
+        f"{d} {_TYPE} <{DCAT.Dataset}> .",
+        f"{d} <{DCTERMS.title}> {_text(TITLE)} .",
+        f"{d} <{DCTERMS.license}> <{CC_BY_4}> .",
+        f"{d} <{DCTERMS.rights}> "
+        + _text(
+            "Curated data by the armsgraph contributors, licensed CC BY 4.0. Every fact cites its "
+            "sources (prov:wasDerivedFrom); figures are as those sources report them."
+        )
+        + " .",
+        f"{d} <{VOID.vocabulary}> <{ONTOLOGY_IRI}> .",
+        f"{d} <{VOID.uriSpace}> {_text(str(ID))} .",
+        f"{d} <{DCTERMS.conformsTo}> <{ONTOLOGY_IRI}> .",
+    ]
+    if any("SIPRI" in source.publisher for source in dataset.sources.values()):
+        lines.append(f"{d} <{DCTERMS.rights}> {_text(SIPRI_CREDIT)} .")
+        lines.append(
+            f"{d} <{DCTERMS.rights}> "
+            + _text(
+                "Figures from SIPRI are for non-commercial use only; calculations made from them are "
+                "armsgraph's, not SIPRI's."
+            )
+            + " ."
+        )
+    when = built if built is not None else _default_built(dataset)
+    if isinstance(when, dt.datetime):
+        stamp = when.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        lines.append(f'{d} <{DCTERMS.created}> "{stamp}"^^{_XSD_DATETIME} .')
+    elif isinstance(when, PartialDate):
+        lines.append(f"{d} <{DCTERMS.created}> {_date(when)} .")
+    counts = dataset.counts()
+    lines.append(f"{d} <{VOID.entities}> {_integer(sum(counts.values()))} .")
+    for section, cls in RECORD_CLASSES.items():
+        partition = f"<{DATASET_IRI}/{section}>"
+        lines.append(f"{d} <{VOID.classPartition}> {partition} .")
+        lines.append(f"{partition} <{VOID['class']}> <{cls}> .")
+        lines.append(f"{partition} <{VOID.entities}> {_integer(counts[section])} .")
+    # void:triples counts the whole graph, this triple included.
+    lines.append(f"{d} <{VOID.triples}> {_integer(data_triples + len(lines) + 1)} .")
+    return lines
+
+
+# --------------------------------------------------------------------------- the store
+
+
+# The mapping's code is part of the cache key (the data files' fingerprint covers the schema).
+_CACHE_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes() + Path(__file__).with_name("vocab.py").read_bytes()
+).hexdigest()[:16]
+
+
+def build_store(
+    dataset: Dataset, *, built: dt.datetime | PartialDate | None = None, cache: bool = True
+) -> ox.Store:
+    """The dataset and its description as an in-memory Oxigraph store (default graph).
+
+    ``built`` stamps the description's ``dct:created`` (see :func:`dataset_triples`). With
+    ``cache=True`` the store of a dataset built before (same fingerprint, same code) is
+    bulk-loaded from an N-Triples dump in :func:`graph.load.cache_dir`.
+
+    >>> from graph.load import load_dataset
+    >>> store = build_store(load_dataset(["tests/data/mini"], cache=False), cache=False)
+    >>> len(store) > 100
+    True
+    """
+    cached = _cache_path(dataset, built) if cache else None
+    if cached is not None and cached.exists():
+        store = ox.Store()
+        try:
+            store.bulk_load(path=cached, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+            return store
+        except (OSError, SyntaxError, ValueError):
+            pass  # a broken cache is rebuilt, never trusted
+    was_enabled = gc.isenabled()
+    gc.disable()  # the collector frees nothing here and slows large builds down
+    try:
+        data = ("\n".join(ntriples(dataset)) + "\n").encode()
+        store = ox.Store()
+        # Our own N-Triples is valid by construction: skip the parser's IRI and literal checks.
+        store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        description = ("\n".join(dataset_triples(dataset, len(store), built=built)) + "\n").encode()
+        store.bulk_load(input=description, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    finally:
+        if was_enabled:
+            gc.enable()
+    if cached is not None:
+        _write_cache(cached, data + description)
+    return store
+
+
+def _cache_path(dataset: Dataset, built: dt.datetime | PartialDate | None) -> Path | None:
+    if not dataset.fingerprint:
+        return None
+    from .load import cache_dir
+
+    key = hashlib.sha256(
+        f"{dataset.fingerprint}\0{_CACHE_VERSION}\0{built!s}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
+    ).hexdigest()
+    return cache_dir() / f"store-{key[:32]}.nt"
+
+
+def _write_cache(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        temporary.replace(path)  # atomic: a reader never sees half a file
+    except OSError:
+        pass  # a read-only cache only costs speed
+
+
+def rdf_graph(source: Dataset | ox.Store) -> Graph:
+    """rdflib's API over the Oxigraph store of a dataset (built with :func:`build_store`) or over a store.
+
+    The graph is the store's default graph, with :data:`~graph.vocab.PREFIXES` bound; SPARQL
+    through ``graph.query`` runs on Oxigraph.
+
+    >>> from graph.load import load_dataset
+    >>> graph = rdf_graph(load_dataset(["tests/data/mini"], cache=False))
+    >>> (record_iri("actors", "POL"), RDF.type, AG.State) in graph
+    True
+    """
+    from oxrdflib import OxigraphStore
+
+    store = source if isinstance(source, ox.Store) else build_store(source)
+    graph = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    return graph
+
+
+def sorted_ntriples(source: Dataset | ox.Store) -> bytes:
+    """The whole graph as N-Triples, one triple a line, lines sorted: the canonical bytes.
+
+    >>> from graph.load import load_dataset
+    >>> text = sorted_ntriples(load_dataset(["tests/data/mini"], cache=False)).decode()
+    >>> text.splitlines() == sorted(text.splitlines())
+    True
+    """
+    store = source if isinstance(source, ox.Store) else build_store(source)
+    dump = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    assert dump is not None  # dump() without an output returns the bytes
+    lines = dump.split(b"\n")
+    lines.sort()
+    return b"\n".join(line for line in lines if line) + b"\n"
+
+
+def memory_graph(source: Dataset | ox.Store) -> Graph:
+    """A copy of the graph in rdflib's own memory store, as rdflib's parsers would give it.
+
+    Through :func:`rdf_graph` plain literals come back typed ``xsd:string`` (RDF 1.1 says they
+    are the same); rdflib and pySHACL compare terms literally, so compare and validate this copy.
+    """
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+    graph.parse(data=sorted_ntriples(source), format="nt")
+    return graph
