@@ -1,3 +1,214 @@
-"""Commands for backfill chains, paths and impact: ``chains``, ``paths``, ``impact``."""
+"""Commands for backfill chains, paths and impact: ``chains``, ``paths``, ``impact``.
+
+With ``--json`` each prints the contract other tools build on (``docs/chains.md``):
+``chains`` a list of chain objects, ``paths`` a list of path objects, ``impact`` one
+object. Without it, a table. Unknown actors, transfers or categories are one-line
+errors naming close matches (exit 2).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..chains import DEFAULT_MAX_LEGS, DEFAULT_WINDOW_DAYS, BackfillChain, ChainLeg, find_chains, impact
+from ..paths import DEFAULT_MAX_HOPS, find_paths
+from .base import DataOption, JsonOption, command, open_dataset, out, print_json
+
+__all__ = ["chains_command", "impact_command", "paths_command"]
+
+WindowOption = Annotated[
+    int,
+    typer.Option(
+        "--window",
+        help="Days two linked legs may be apart (inferred chains: either way; paths: after the previous leg).",
+        min=0,
+    ),
+]
+CategoryOption = Annotated[
+    str | None,
+    typer.Option("--category", help="Capability category, as a value or label: main_battle_tank, 'main battle tank'."),
+]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="Only legs dated on or after this day: YYYY, YYYY-MM or YYYY-MM-DD.")
+]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", help="Only legs dated on or before this day: YYYY, YYYY-MM or YYYY-MM-DD.")
+]
+
+
+def _leg_text(leg: ChainLeg) -> str:
+    arrow = "=>" if leg.relation == "deployed_to" else "->"
+    quantity = f"{leg.quantity} " if leg.quantity else ""
+    status = f" [{leg.status}]" if leg.status in ("offered", "cancelled") else ""
+    when = leg.date or "undated"
+    return f"{leg.supplier} {arrow} {leg.recipient}: {quantity}{leg.system} ({when}){status}"
+
+
+def _table(*columns: str, title: str) -> Table:
+    """A table that folds long ids onto more lines instead of cutting them (users copy them)."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+def _chains_table(chains: Sequence[BackfillChain]) -> Table:
+    table = _table("chain", "kind", "score", "status", "legs", "gap (days)", "sources", title="backfill chains")
+    for chain in chains:
+        kind = chain.kind if chain.rule is None else f"{chain.kind} {chain.rule}"
+        legs = "\n".join(f"{leg.role}: {_leg_text(leg)}" for leg in chain.legs)
+        if chain.financier:
+            legs = f"financed by {chain.financier}\n{legs}"
+        gaps = ", ".join("?" if gap is None else str(gap) for gap in chain.gaps)
+        table.add_row(chain.id, kind, f"{chain.score:.2f}", chain.status, legs, gaps, str(len(chain.sources)))
+    return table
+
+
+@command("chains")
+def chains_command(
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Origin actor id (supplier of the replacing kit).")
+    ] = None,
+    via: Annotated[str | None, typer.Option("--via", help="Intermediary actor id.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Destination actor id (recipient of the enabled kit).")] = None,
+    category: CategoryOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    curated_only: Annotated[bool, typer.Option("--curated-only", help="Only chains from backfill claims.")] = False,
+    inferred_only: Annotated[bool, typer.Option("--inferred-only", help="Only chains inferred by rules.")] = False,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Inference rule code (repeatable; default: all rules).")
+    ] = None,
+    window: WindowOption = DEFAULT_WINDOW_DAYS,
+    max_legs: Annotated[int, typer.Option("--max-legs", help="Longest multi-hop chain, in legs.", min=2)] = (
+        DEFAULT_MAX_LEGS
+    ),
+    limit: Annotated[int | None, typer.Option("--limit", help="Show only the best N chains.", min=1)] = None,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List backfill chains, curated and inferred, best first, each with its legs, score and evidence.
+
+    Example: armsgraph chains --from KOR --via POL --to UKR --category main_battle_tank --json
+    """
+    dataset = open_dataset(data)
+    chains = find_chains(
+        dataset,
+        limit=limit,
+        rules=rule,
+        window_days=window,
+        max_legs=max_legs,
+        from_=from_,
+        via=via,
+        to=to,
+        category=category,
+        since=since,
+        until=until,
+        curated_only=curated_only,
+        inferred_only=inferred_only,
+    )
+    if as_json:
+        print_json([chain.as_dict() for chain in chains])
+        return
+    if not chains:
+        out.print("No chains match.", markup=False)
+        return
+    out.print(_chains_table(chains))
+
+
+@command("paths")
+def paths_command(
+    source: Annotated[str, typer.Argument(metavar="FROM", help="Actor id the path starts from.")],
+    target: Annotated[str, typer.Argument(metavar="TO", help="Actor id the path ends at.")],
+    k: Annotated[int, typer.Option("--k", help="How many paths (fewest hops first).", min=1)] = 5,
+    max_hops: Annotated[int, typer.Option("--max-hops", help="Longest path, in legs.", min=1)] = DEFAULT_MAX_HOPS,
+    window: WindowOption = DEFAULT_WINDOW_DAYS,
+    category: CategoryOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="Transfer kind (repeatable): sale, donation, loan ...")
+    ] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", help="Transfer status (repeatable; default: all but offered and cancelled)."),
+    ] = None,
+    min_confidence: Annotated[
+        str | None, typer.Option("--min-confidence", help="Lowest confidence of any leg: low, medium or high.")
+    ] = None,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Find the k shortest time-respecting paths of transfers from one actor to another.
+
+    Each leg starts where the previous one ended, no earlier than it and at most --window days after it.
+
+    Example: armsgraph paths KOR UKR --k 3 --max-hops 3 --json
+    """
+    dataset = open_dataset(data)
+    paths = find_paths(
+        dataset,
+        source,
+        target,
+        k=k,
+        max_hops=max_hops,
+        window_days=window,
+        category=category,
+        since=since,
+        until=until,
+        kinds=kind,
+        statuses=status,
+        min_confidence=min_confidence,
+    )
+    if as_json:
+        print_json([path.as_dict() for path in paths])
+        return
+    if not paths:
+        out.print(f"No time-respecting path from {source} to {target} within {max_hops} hops.", markup=False)
+        return
+    table = _table("#", "route", "hops", "legs", "days", title=f"paths from {paths[0].source} to {paths[0].target}")
+    for number, path in enumerate(paths, start=1):
+        legs = "\n".join(_leg_text(leg) for leg in path.legs)
+        table.add_row(str(number), " -> ".join(path.actors), str(path.hops), legs, str(path.span_days))
+    out.print(table)
+
+
+@command("impact")
+def impact_command(
+    transfer: Annotated[str, typer.Argument(metavar="TRANSFER_ID", help="Transfer (or deployment) id.")],
+    window: WindowOption = DEFAULT_WINDOW_DAYS,
+    data: DataOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show everything downstream of a transfer through backfill chains, curated and inferred.
+
+    "If the K2 contract slips, which donations lose their backfill?" A framework includes its contracts.
+
+    Example: armsgraph impact kor-pol-k2-exec1-2022 --json
+    """
+    dataset = open_dataset(data)
+    found = impact(dataset, transfer, window_days=window)
+    if as_json:
+        print_json(found.as_dict())
+        return
+    out.print(f"{found.record.transfer}: {_leg_text(found.record)}", markup=False, highlight=False)
+    if found.includes:
+        out.print(f"including its contracts: {', '.join(found.includes)}", markup=False, highlight=False)
+    if not found.dependents:
+        out.print("Nothing downstream depends on it through any chain.", markup=False)
+        return
+    table = _table("depth", "leg", "depends on", "kind", "score", "chains", title="downstream legs")
+    for dependent in found.dependents:
+        table.add_row(
+            str(dependent.depth),
+            f"{dependent.leg.transfer}\n{_leg_text(dependent.leg)}",
+            dependent.because_of,
+            dependent.kind,
+            f"{dependent.score:.2f}",
+            "\n".join(dependent.chains),
+        )
+    out.print(table)

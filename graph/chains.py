@@ -1,0 +1,1374 @@
+"""Backfill chains: curated from backfill claims, inferred by registered rules, each with its evidence.
+
+A chain is a sequence of legs: the leg(s) that replace (South Korea's K2 contract
+with Poland), then the leg(s) they made possible (Poland's T-72 donation to
+Ukraine). **Curated** chains come from the dataset's backfill claims and keep
+their sources and confidence. **Inferred** chains come from the rules in
+:data:`CHAIN_RULES` (documented in ``docs/chains.md``), say which rule matched
+and why, and always score below curated ones (inferred < 0.5 <= curated).
+An inferred chain whose legs one curated claim already covers is not reported.
+
+The rules search an index from (intermediary, category family) to outgoing
+legs sorted by day, with :func:`bisect.bisect_left`; :func:`naive_links` is the
+pairwise scan the index replaces (kept for tests and benchmarks).
+
+Every chain carries ``sparql``: a query that retrieves exactly its legs from the
+exported RDF (:mod:`graph.rdf`), and re-checks the link the rule relied on.
+
+>>> from graph.load import load_dataset
+>>> from pathlib import Path
+>>> data = Path(__file__).parent.parent / "tests" / "data" / "chains" / "two-hop"
+>>> for chain in find_chains(load_dataset([data], cache=False)):
+...     print(chain.kind, chain.rule, [leg.system for leg in chain.legs])
+curated None ['K2 Black Panther', 'T-72']
+inferred R1 ['K9 Thunder', 'Krab']
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import functools
+import itertools
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from .dataset import Dataset
+from .errors import UsageError
+from .model import (
+    BackfillClaim,
+    Category,
+    Condition,
+    Confidence,
+    Deployment,
+    Era,
+    PartialDate,
+    Transfer,
+)
+from .vocab import PREFIXES, category_iri, record_iri
+
+__all__ = [
+    "CATEGORY_FAMILIES",
+    "CHAIN_RULES",
+    "CONSUMABLE_CATEGORIES",
+    "DEFAULT_MAX_LEGS",
+    "DEFAULT_WINDOW_DAYS",
+    "BackfillChain",
+    "ChainIndex",
+    "ChainLeg",
+    "ChainRule",
+    "Dependent",
+    "Impact",
+    "Link",
+    "build_index",
+    "cached_index",
+    "category_family",
+    "find_chains",
+    "impact",
+    "indexed_links",
+    "iter_chains",
+    "legs_query",
+    "naive_links",
+    "parse_category",
+    "parse_day",
+]
+
+T = TypeVar("T")
+
+DEFAULT_WINDOW_DAYS = 540
+"""Two legs of an inferred chain are at most this many days apart, either way round.
+
+Replacement contracts often come months after the donation (Poland's T-72s left
+in spring 2022; the K2 contract was signed in August 2022), and sometimes before it.
+"""
+
+DEFAULT_MAX_LEGS = 3
+"""Longest multi-hop chain (rule R4) built by default: A -> B -> C -> D (three legs)."""
+
+CATEGORY_FAMILIES: dict[str, frozenset[Category]] = {
+    "armour": frozenset(
+        {Category.main_battle_tank, Category.infantry_fighting_vehicle, Category.armoured_personnel_carrier}
+    ),
+    "artillery": frozenset({Category.self_propelled_howitzer, Category.towed_artillery, Category.mlrs}),
+    "fixed-wing combat": frozenset({Category.combat_aircraft, Category.trainer_aircraft}),
+}
+"""Declared substitute categories: a leg out may replace a leg in of another category of the same family.
+
+Why each: Germany's ring exchanges swapped tanks for infantry fighting vehicles
+(Slovakia's 15 Leopard 2A4 for 30 BVP-1); gun, rocket and towed artillery fill one
+fire-support role; light combat jets such as the FA-50 are also trainers. Any
+category not listed is a family of its own.
+"""
+
+CONSUMABLE_CATEGORIES: frozenset[Category] = frozenset({Category.artillery_ammunition, Category.missile})
+"""Stocks used up in war: refilled rather than replaced by a newer design (rule R3, not R1)."""
+
+_FAMILY_OF: dict[str, str] = {c.value: name for name, members in CATEGORY_FAMILIES.items() for c in members}
+
+# Legs that never happened (cancelled) or may never happen (offered) are not used by inference.
+_NOT_INFERRED = frozenset({"offered", "cancelled"})
+_STATUS_ORDER = {
+    "offered": 0,
+    "announced": 1,
+    "framework_agreed": 1,
+    "contracted": 1,
+    "delivering": 2,
+    "active": 3,
+    "ended": 3,
+    "delivered": 3,
+}
+_CHAIN_STATUS = {0: "offer only", 1: "agreed", 2: "under way", 3: "completed"}
+
+
+def category_family(category: str | Category | None) -> str | None:
+    """The substitute family of a category (see :data:`CATEGORY_FAMILIES`); the category itself if none.
+
+    >>> category_family("infantry_fighting_vehicle"), category_family("uav")
+    ('armour', 'uav')
+    """
+    if category is None:
+        return None
+    value = category.value if isinstance(category, Category) else category
+    return _FAMILY_OF.get(value, value)
+
+
+def parse_category(text: str) -> str:
+    """A category value from its value or label (``main_battle_tank``, ``main battle tank``).
+
+    Raises :class:`UsageError` naming close matches when it is not a category.
+
+    >>> parse_category("Main battle tank")
+    'main_battle_tank'
+    """
+    wanted = text.strip().casefold().replace("-", "_").replace(" ", "_")
+    for category in Category:
+        if wanted in (category.value, category.label.casefold().replace(" ", "_").replace("-", "_")):
+            return category.value
+    import difflib
+
+    close = difflib.get_close_matches(wanted, [c.value for c in Category], n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UsageError(f"unknown category {text!r}{hint}")
+
+
+def parse_day(value: str | dt.date | PartialDate | None, *, end: bool = False) -> dt.date | None:
+    """A day from ``2022``, ``2022-08`` or ``2022-08-26``: the first day it can mean, or the last with ``end``.
+
+    >>> parse_day("2022-08", end=True)
+    datetime.date(2022, 8, 31)
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        date = PartialDate.parse(value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return date.latest() if end else date.earliest()
+
+
+# --------------------------------------------------------------------------- legs
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLeg:
+    """One leg of a chain or path, as users see it.
+
+    ``transfer`` is the record id (a deployment's id when ``relation`` is
+    ``deployed_to``); ``supplier`` and ``recipient`` are actor ids (a deployment's
+    provider and host); ``system`` is the system's name; ``date`` the ISO date of the
+    earliest day the leg's first known date can mean; ``quantity`` the count as
+    written (``"at least 200"``). ``role`` is ``replacing`` (kit coming in),
+    ``enabled`` (kit going on), ``relay`` (a middle leg of a multi-hop chain: enabled
+    by the leg before, replacing for the leg after) or ``path`` (a leg of a path).
+    """
+
+    transfer: str
+    supplier: str
+    recipient: str
+    system: str | None
+    category: str | None
+    date: str | None
+    quantity: str | None
+    role: str
+    relation: str = "transferred_to"
+    system_id: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    confidence: str | None = None
+    sources: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping (the ``legs`` items of the CLI's JSON)."""
+        return {
+            "transfer": self.transfer,
+            "supplier": self.supplier,
+            "recipient": self.recipient,
+            "system": self.system,
+            "category": self.category,
+            "date": self.date,
+            "quantity": self.quantity,
+            "role": self.role,
+            "relation": self.relation,
+            "system_id": self.system_id,
+            "kind": self.kind,
+            "status": self.status,
+            "confidence": self.confidence,
+            "sources": list(self.sources),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LegFacts:
+    """What the rules need to know about one transfer or deployment, precomputed once."""
+
+    id: str
+    relation: str
+    supplier: str
+    recipient: str
+    system: str | None
+    category: str | None
+    family: str | None
+    era: int | None
+    lineage: str | None
+    second_hand: bool
+    day: int | None
+    status: str
+    confidence: float
+    framework: str
+    financed_by: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Two legs tied by a rule or a claim: ``into`` the intermediary, then ``out_of`` it.
+
+    ``reason`` says why the rule matched (``older``, ``second_hand``, ``lineage``,
+    ``restock``; ``+substitute`` when the categories differ within a family; ``claim``
+    for a curated link); ``gap_days`` is the day of ``into`` minus the day of ``out_of``
+    (positive: the replacement came after the leg it replaced).
+    """
+
+    into: str
+    out_of: str
+    rule: str
+    reason: str
+    gap_days: int | None
+    strength: float
+    family: str | None = None
+
+
+# --------------------------------------------------------------------------- chains
+
+
+@dataclass(frozen=True)
+class BackfillChain:
+    """A backfill chain, curated or inferred, with its legs, evidence and score.
+
+    ``legs`` run along the flow of kit: replacing leg(s) first, then enabled leg(s)
+    (for a multi-hop chain A -> B -> C -> D: replacing, relay, enabled). ``gaps`` holds,
+    per link, the days from the enabled leg to the leg that replaces it (positive: the
+    replacement came later; None when a date is missing); ``gap_days`` is the first.
+    ``status`` is how far the replacing side got: ``completed``, ``under way``,
+    ``agreed``, ``offer only`` (never a completed backfill) or ``cancelled``.
+    ``link_sources`` are the sources that make the link itself (a claim's; none for
+    inferred chains). ``explanation`` and ``sources`` are worked out when first read,
+    so enumerating many chains stays cheap.
+    """
+
+    id: str
+    kind: str
+    rule: str | None
+    backfill_kind: str
+    status: str
+    score: float
+    confidence: str
+    legs: tuple[ChainLeg, ...]
+    gaps: tuple[int | None, ...] = ()
+    link_sources: tuple[str, ...] = ()
+    claim: str | None = None
+    financier: str | None = None
+    flags: tuple[str, ...] = ()
+    links: tuple[Link, ...] = field(default=(), repr=False)
+    window_days: int = DEFAULT_WINDOW_DAYS
+
+    @property
+    def gap_days(self) -> int | None:
+        """Days between the first link's legs (see ``gaps``)."""
+        return self.gaps[0] if self.gaps else None
+
+    @functools.cached_property
+    def sources(self) -> tuple[str, ...]:
+        """Every source behind the chain: the claim's first, then each leg's, without repeats."""
+        return _union([self.link_sources, *(leg.sources for leg in self.legs)])
+
+    @functools.cached_property
+    def explanation(self) -> str:
+        """One sentence: what the chain is, which rule or claim made it and why it matched."""
+        if self.kind == "curated":
+            return _curated_words(self)
+        if self.rule == "R2":
+            leg = self.legs[0]
+            return (
+                f"Rule R2 (third-party financing): {self.financier} pays for {leg.supplier}'s transfer of "
+                f"{leg.system} to {leg.recipient} ({leg.transfer}), so {self.financier} -> {leg.supplier} -> "
+                f"{leg.recipient} is a financing chain."
+            )
+        if self.rule == "R4":
+            route = " -> ".join([self.legs[0].supplier, *(leg.recipient for leg in self.legs)])
+            described = "; ".join(f"{link.into} -> {link.out_of} ({_link_words(link)})" for link in self.links)
+            return f"Rule R4 (multi-hop chain): {route}, composed of {len(self.links)} links: {described}."
+        return _pair_words(self)
+
+    @property
+    def origins(self) -> frozenset[str]:
+        """Actors the chain starts from: suppliers of the replacing legs, and the financier."""
+        found = {leg.supplier for leg in self.legs if leg.role == "replacing"}
+        if self.financier:
+            found.add(self.financier)
+        return frozenset(found)
+
+    @property
+    def intermediaries(self) -> frozenset[str]:
+        """Actors in the middle: recipients of replacing and relay legs, suppliers of enabled ones."""
+        found = {leg.recipient for leg in self.legs if leg.role in ("replacing", "relay")}
+        found |= {leg.supplier for leg in self.legs if leg.role in ("relay", "enabled")}
+        return frozenset(found - self.origins - self.destinations) or frozenset(
+            leg.supplier for leg in self.legs if leg.role == "enabled"
+        )
+
+    @property
+    def destinations(self) -> frozenset[str]:
+        """Actors the chain ends at: recipients of the enabled legs."""
+        return frozenset(leg.recipient for leg in self.legs if leg.role == "enabled")
+
+    @property
+    def sparql(self) -> str:
+        """A SPARQL query that returns exactly this chain's legs from the exported RDF.
+
+        Columns: ``?position ?role ?leg ?supplier ?recipient ?system ?systemName
+        ?category ?date``. A curated chain's legs are read through its claim
+        (``ag:replacing``/``ag:enabled``); an inferred chain's query re-checks each link
+        (shared intermediary, days apart within the window, category family, financier).
+        """
+        if self.claim is not None:
+            return _claim_query(self.claim)
+        checks = [_link_check(i, link, self.window_days) for i, link in enumerate(self.links)]
+        if self.financier:
+            checks.append(
+                f"<{record_iri('transfers', self.legs[-1].transfer)}> ag:financedBy "
+                f"<{record_iri('actors', self.financier)}> ."
+            )
+        return legs_query(self.legs, checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping: the contract of ``armsgraph chains --json``."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "rule": self.rule,
+            "backfill_kind": self.backfill_kind,
+            "status": self.status,
+            "score": self.score,
+            "confidence": self.confidence,
+            "explanation": self.explanation,
+            "sources": list(self.sources),
+            "link_sources": list(self.link_sources),
+            "claim": self.claim,
+            "financier": self.financier,
+            "from": sorted(self.origins),
+            "via": sorted(self.intermediaries),
+            "to": sorted(self.destinations),
+            "gap_days": self.gap_days,
+            "gaps": list(self.gaps),
+            "window_days": self.window_days,
+            "flags": list(self.flags),
+            "legs": [leg.as_dict() for leg in self.legs],
+            "sparql": self.sparql,
+        }
+
+
+# --------------------------------------------------------------------------- the index
+
+
+class ChainIndex:
+    """Per-dataset facts about every leg, and the index the rules search.
+
+    ``outgoing[(actor, family)]`` holds ``(days, legs)``: the dated, usable legs that
+    actor sends in that category family, sorted by day, so the legs within a window of
+    a day are found with two bisections instead of a scan. Build once per dataset
+    (:func:`build_index` caches it) and share: it is read-only after construction.
+    """
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        lineage = _lineage_roots(dataset)
+        frameworks = _framework_roots(dataset)
+        self.facts: dict[str, LegFacts] = {}
+        for transfer in dataset.transfers.values():
+            self.facts[transfer.id] = _transfer_facts(dataset, transfer, lineage, frameworks)
+        for deployment in dataset.deployments.values():
+            self.facts[deployment.id] = _deployment_facts(dataset, deployment, lineage)
+        # Imported duplicates of curated legs (same_as) would only repeat their chains.
+        self.usable: list[LegFacts] = [
+            f
+            for f in self.facts.values()
+            if f.relation == "transferred_to"
+            and f.day is not None
+            and f.status not in _NOT_INFERRED
+            and dataset.transfers[f.id].same_as is None
+        ]
+        grouped: dict[tuple[str, str], list[LegFacts]] = {}
+        by_supplier: dict[str, list[LegFacts]] = {}
+        for facts in self.usable:
+            by_supplier.setdefault(facts.supplier, []).append(facts)
+            if facts.family is not None:
+                grouped.setdefault((facts.supplier, facts.family), []).append(facts)
+        self.outgoing: dict[tuple[str, str], tuple[list[int], list[LegFacts]]] = {}
+        for key, legs in grouped.items():
+            legs.sort(key=lambda f: (f.day, f.id))
+            self.outgoing[key] = ([f.day for f in legs], legs)  # type: ignore[misc]
+        self.by_supplier = by_supplier
+        self._legs: dict[tuple[str, str], ChainLeg] = {}
+        self._claim_legs = _claim_coverage(dataset, frameworks)
+        self.claimed_financing = frozenset(
+            leg for claim in dataset.backfills.values() if claim.kind.value == "financing" for leg in claim.enabled
+        )
+
+    def leg(self, record_id: str, role: str) -> ChainLeg:
+        """The :class:`ChainLeg` for a transfer or deployment in a role (built once, then shared)."""
+        key = (record_id, role)
+        found = self._legs.get(key)
+        if found is None:
+            facts = self.facts[record_id]
+            found = self._legs[key] = _make_leg(self.dataset, facts, role)
+        return found
+
+    def covered_by_claim(self, leg_ids: Iterable[str]) -> bool:
+        """True when one curated claim already names all these legs (contracts of one framework count as one)."""
+        roots = frozenset(self.facts[i].framework for i in leg_ids)
+        return any(roots <= claim for claim in self._claim_legs.get(next(iter(roots)), ()))
+
+
+_INDEXES: dict[int, tuple[weakref.ref[Dataset], Any]] = {}
+_CACHED_INDEXES = 8
+
+
+def cached_index(dataset: Dataset, kind: str, build: Callable[[Dataset], T]) -> T:
+    """The index ``build(dataset)`` of a kind, kept for the last few datasets (an index refers to its dataset,
+    so the cache is bounded rather than weak)."""
+    key = hash((id(dataset), kind))
+    found = _INDEXES.get(key)
+    if found is not None and found[0]() is dataset:
+        _INDEXES[key] = _INDEXES.pop(key)  # most recently used last
+        return found[1]  # type: ignore[no-any-return]
+    index = build(dataset)
+    _INDEXES[key] = (weakref.ref(dataset), index)
+    while len(_INDEXES) > _CACHED_INDEXES:
+        del _INDEXES[next(iter(_INDEXES))]
+    return index
+
+
+def build_index(dataset: Dataset) -> ChainIndex:
+    """The :class:`ChainIndex` of a dataset, built on first use and cached for the last few datasets."""
+    return cached_index(dataset, "chains", ChainIndex)
+
+
+def _lineage_roots(dataset: Dataset) -> dict[str, str]:
+    """System id -> the system at the root of its ``based_on`` lineage (Krab -> K9)."""
+    roots: dict[str, str] = {}
+    for system in dataset.systems.values():
+        current, seen = system, {system.id}
+        while current.based_on and current.based_on in dataset.systems and current.based_on not in seen:
+            seen.add(current.based_on)
+            current = dataset.systems[current.based_on]
+        roots[system.id] = current.id
+    return roots
+
+
+def _framework_roots(dataset: Dataset) -> dict[str, str]:
+    """Transfer id -> the framework at the top of its ``part_of`` chain (itself if none)."""
+    roots: dict[str, str] = {}
+    for transfer in dataset.transfers.values():
+        current, seen = transfer, {transfer.id}
+        while current.part_of and current.part_of in dataset.transfers and current.part_of not in seen:
+            seen.add(current.part_of)
+            current = dataset.transfers[current.part_of]
+        roots[transfer.id] = current.id
+    return roots
+
+
+_ERA_RANK = {era: era.rank for era in Era}
+_CONFIDENCE_SCORE = {confidence: confidence.score for confidence in Confidence}
+_SECOND_HAND = Condition.second_hand
+
+
+def _first_day(transfer: Transfer) -> int | None:
+    """The ordinal of the earliest day of :meth:`Transfer.start` (computed without building dates twice)."""
+    days = [
+        date.earliest().toordinal()
+        for date in (transfer.announced, transfer.signed, transfer.first_delivery, transfer.last_delivery)
+        if date is not None
+    ]
+    if days:
+        return min(days)
+    return dt.date(min(transfer.deliveries), 1, 1).toordinal() if transfer.deliveries else None
+
+
+def _transfer_facts(
+    dataset: Dataset, transfer: Transfer, lineage: dict[str, str], frameworks: dict[str, str]
+) -> LegFacts:
+    system = dataset.systems.get(transfer.system)
+    category = system.category.value if system else None
+    return LegFacts(
+        transfer.id,
+        "transferred_to",
+        transfer.supplier,
+        transfer.recipient,
+        transfer.system,
+        category,
+        _FAMILY_OF.get(category, category) if category else None,
+        _ERA_RANK[system.era] if system and system.era else None,
+        lineage.get(transfer.system),
+        transfer.condition is _SECOND_HAND,
+        _first_day(transfer),
+        transfer.status.value,
+        _CONFIDENCE_SCORE[transfer.confidence],
+        frameworks.get(transfer.id, transfer.id),
+        tuple(transfer.financed_by),
+    )
+
+
+def deployment_date(deployment: Deployment) -> PartialDate | None:
+    """A deployment's date for chains: its start, else when it was announced."""
+    return deployment.start or deployment.announced
+
+
+def _deployment_facts(dataset: Dataset, deployment: Deployment, lineage: dict[str, str]) -> LegFacts:
+    system = dataset.systems.get(deployment.system) if deployment.system else None
+    start = deployment_date(deployment)
+    category = system.category.value if system else None
+    return LegFacts(
+        id=deployment.id,
+        relation="deployed_to",
+        supplier=deployment.provider,
+        recipient=deployment.host,
+        system=deployment.system,
+        category=category,
+        family=category_family(category),
+        era=system.era.rank if system and system.era else None,
+        lineage=lineage.get(deployment.system) if deployment.system else None,
+        second_hand=False,
+        day=start.earliest().toordinal() if start else None,
+        status=deployment.status.value,
+        confidence=deployment.confidence.score,
+        framework=deployment.id,
+        financed_by=(),
+    )
+
+
+def _claim_coverage(dataset: Dataset, frameworks: dict[str, str]) -> dict[str, list[frozenset[str]]]:
+    """Leg (framework root) -> the leg sets of the curated claims that name it."""
+    coverage: dict[str, list[frozenset[str]]] = {}
+    for claim in dataset.backfills.values():
+        legs = frozenset(frameworks.get(i, i) for i in (*claim.replacing, *claim.enabled))
+        for leg in legs:
+            coverage.setdefault(leg, []).append(legs)
+    return coverage
+
+
+def _make_leg(dataset: Dataset, facts: LegFacts, role: str) -> ChainLeg:
+    system = dataset.systems.get(facts.system) if facts.system else None
+    date = dt.date.fromordinal(facts.day).isoformat() if facts.day is not None else None
+    record: Transfer | Deployment
+    if facts.relation == "transferred_to":
+        record = dataset.transfers[facts.id]
+        quantity = record.quantity_delivered or record.quantity_ordered
+        kind = record.kind.value
+    else:
+        record = dataset.deployments[facts.id]
+        quantity = record.quantity
+        kind = "deployment"
+    return ChainLeg(
+        transfer=facts.id,
+        supplier=facts.supplier,
+        recipient=facts.recipient,
+        system=system.name if system else facts.system,
+        category=facts.category,
+        date=date,
+        quantity=str(quantity) if quantity else None,
+        role=role,
+        relation=facts.relation,
+        system_id=facts.system,
+        kind=kind,
+        status=facts.status,
+        confidence=record.confidence.value,
+        sources=tuple(record.sources),
+    )
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class ChainRule:
+    """A registered inference rule: ``code``, ``name``, ``weight`` and how it matches.
+
+    Pair rules (``accepts`` set) tie a leg into an intermediary to a leg out of it;
+    the others (``find`` set) build chains from the whole index and the links found.
+    """
+
+    code: str
+    name: str
+    backfill_kind: str
+    weight: float
+    accepts: Callable[[LegFacts, LegFacts, int], str | None] | None = None
+    find: Callable[[ChainIndex, list[Link], _Options], Iterator[BackfillChain]] | None = None
+
+    @property
+    def description(self) -> str:
+        """The first paragraph of the rule's docstring."""
+        function = self.accepts or self.find
+        return " ".join((function.__doc__ or "").strip().split("\n\n")[0].split())
+
+
+CHAIN_RULES: dict[str, ChainRule] = {}
+"""Rule code -> rule, in the order they run. ``docs/chains.md`` documents each."""
+
+
+def chain_rule(code: str, name: str, backfill_kind: str, weight: float, *, pair: bool) -> Callable[[Any], Any]:
+    """Register a pair rule (``pair=True``: ``accepts(into, out_of, window)``) or a chain builder."""
+
+    def register(function: Any) -> Any:
+        CHAIN_RULES[code] = ChainRule(
+            code,
+            name,
+            backfill_kind,
+            weight,
+            accepts=function if pair else None,
+            find=None if pair else function,
+        )
+        return function
+
+    return register
+
+
+def _apart(into: LegFacts, out_of: LegFacts, window: int) -> bool:
+    return into.day is not None and out_of.day is not None and abs(into.day - out_of.day) <= window
+
+
+def _through(into: LegFacts, out_of: LegFacts) -> bool:
+    """The same intermediary, no round trip, two different legs."""
+    return out_of.supplier == into.recipient and out_of.recipient != into.supplier and out_of.id != into.id
+
+
+@chain_rule("R1", "same-category replacement", "replacement", 0.9, pair=True)
+def same_category_replacement(into: LegFacts, out_of: LegFacts, window: int) -> str | None:
+    """Intermediary B receives a system of a category from A and sends older kit of the same category
+    (or a declared substitute in the same family) to C, the two legs at most the window apart either way.
+
+    Older means: an earlier era than the system received (``soviet_legacy`` < ``cold_war_western`` <
+    ``modern``), or second-hand condition, or the same lineage (``based_on``: Krab on the K9 chassis
+    counts as the K9's family). The same system in and out is a re-export, not a backfill.
+    Consumables (ammunition, missiles) are left to R3.
+    """
+    # the cheap tests first: this runs for every candidate pair
+    if into.system == out_of.system or into.family is None or into.family != out_of.family:
+        return None
+    if out_of.supplier != into.recipient or out_of.recipient == into.supplier:
+        return None
+    if into.day is None or out_of.day is None or abs(into.day - out_of.day) > window:
+        return None
+    if into.category in _CONSUMABLE_VALUES:
+        return None
+    if into.lineage is not None and into.lineage == out_of.lineage:
+        reason = "lineage"
+    elif into.era is not None and out_of.era is not None and out_of.era < into.era:
+        reason = "older"
+    elif out_of.second_hand:
+        reason = "second_hand"
+    else:
+        return None
+    return reason if into.category == out_of.category else reason + "+substitute"
+
+
+_CONSUMABLE_VALUES = frozenset(c.value for c in CONSUMABLE_CATEGORIES)
+
+
+@chain_rule("R3", "stock replenishment", "replacement", 0.7, pair=True)
+def stock_replenishment(into: LegFacts, out_of: LegFacts, window: int) -> str | None:
+    """Intermediary B receives consumables (artillery ammunition, missiles) from A and sends the same
+    category to C, the two legs at most the window apart either way: A's deliveries refill the stocks B
+    draws on (South Korean 155 mm shells bought by the US while US stocks went to Ukraine).
+    """
+    if not (_through(into, out_of) and _apart(into, out_of, window)):
+        return None
+    if into.category not in _CONSUMABLE_VALUES or into.category != out_of.category:
+        return None
+    return "restock"
+
+
+@chain_rule("R2", "third-party financing", "financing", 0.8, pair=False)
+def third_party_financing(index: ChainIndex, links: list[Link], options: _Options) -> Iterator[BackfillChain]:
+    """A transfer from B to C paid for by a third party A (``financed_by``) is a chain A -> B -> C:
+    the financier enables a leg it does not supply (Denmark paying for Czech T-72s to Ukraine).
+    """
+    weight = CHAIN_RULES["R2"].weight
+    for facts in index.facts.values():
+        if facts.relation != "transferred_to" or facts.status in _NOT_INFERRED:
+            continue
+        if index.dataset.transfers[facts.id].same_as is not None:
+            continue
+        for financier in facts.financed_by:
+            if financier in (facts.supplier, facts.recipient):
+                continue
+            if facts.id in index.claimed_financing:
+                continue
+            leg = index.leg(facts.id, "enabled")
+            score = round(0.5 * weight * facts.confidence / 0.9, 4)
+            yield BackfillChain(
+                id=f"R2:{financier}>{facts.id}",
+                kind="inferred",
+                rule="R2",
+                backfill_kind="financing",
+                status=_chain_status([facts]),
+                score=score,
+                confidence=leg.confidence or "low",
+                legs=(leg,),
+                financier=financier,
+                window_days=options.window,
+            )
+
+
+@chain_rule("R4", "multi-hop chain", "replacement", 0.8, pair=False)
+def multi_hop(index: ChainIndex, links: list[Link], options: _Options) -> Iterator[BackfillChain]:
+    """Links that share a leg compose into longer chains A -> B -> C -> D: the leg B sends to C is
+    enabled by A -> B and itself replaces what C sends on to D. Links come from curated claims and from
+    the pair rules in use; every actor appears once, and chains stop at the maximum number of legs.
+    """
+    weight = CHAIN_RULES["R4"].weight
+    following: dict[str, list[Link]] = {}
+    for link in links:
+        following.setdefault(link.into, []).append(link)
+    facts = index.facts
+
+    def extend(path: list[Link], actors: set[str]) -> Iterator[list[Link]]:
+        if len(path) + 1 >= options.max_legs:
+            return
+        for link in following.get(path[-1].out_of, ()):
+            recipient = facts[link.out_of].recipient
+            if recipient in actors:
+                continue
+            path.append(link)
+            yield list(path)
+            actors.add(recipient)
+            yield from extend(path, actors)
+            actors.discard(recipient)
+            path.pop()
+
+    for first in links:
+        into, out_of = facts[first.into], facts[first.out_of]
+        if into.supplier == out_of.recipient:
+            continue
+        for path in extend([first], {into.supplier, into.recipient, out_of.recipient}):
+            yield _multi_hop_chain(index, path, weight, options.window)
+
+
+def _multi_hop_chain(index: ChainIndex, path: list[Link], weight: float, window: int) -> BackfillChain:
+    ids = [path[0].into, *(link.out_of for link in path)]
+    roles = ["replacing", *(["relay"] * (len(ids) - 2)), "enabled"]
+    legs = tuple(index.leg(i, role) for i, role in zip(ids, roles, strict=True))
+    strength = 1.0
+    for link in path:
+        strength *= link.strength
+    return BackfillChain(
+        id="R4:" + ">".join(ids),
+        kind="inferred",
+        rule="R4",
+        backfill_kind="replacement",
+        status=_chain_status([index.facts[i] for i in ids[:-1]]),
+        score=round(0.5 * weight * strength, 4),
+        confidence=_weakest(legs),
+        legs=legs,
+        gaps=tuple(link.gap_days for link in path),
+        links=tuple(path),
+        window_days=window,
+    )
+
+
+def _link_words(link: Link) -> str:
+    if link.rule == "curated":
+        return "curated claim"
+    return f"{link.rule}: {link.reason.replace('+', ', ').replace('_', '-')}"
+
+
+# --------------------------------------------------------------------------- finding links
+
+
+def _strength(into: LegFacts, out_of: LegFacts, reason: str, window: int) -> float:
+    """How strongly two legs are tied: weakest confidence, closeness in time, kind of match (0..1)."""
+    confidence = min(into.confidence, out_of.confidence) / 0.9
+    closeness = 1.0
+    if into.day is not None and out_of.day is not None and window > 0:
+        closeness = 1.0 - 0.5 * min(abs(into.day - out_of.day), window) / window
+    kind = 0.8 if reason.startswith("second_hand") else 1.0
+    if reason.endswith("+substitute"):
+        kind *= 0.8
+    return confidence * closeness * kind
+
+
+def _link(into: LegFacts, out_of: LegFacts, rule: str, reason: str, window: int) -> Link:
+    gap = into.day - out_of.day if into.day is not None and out_of.day is not None else None
+    return Link(into.id, out_of.id, rule, reason, gap, _strength(into, out_of, reason, window), into.family)
+
+
+def indexed_links(
+    index: ChainIndex, rules: Sequence[ChainRule], window: int, into: Iterable[LegFacts] | None = None
+) -> Iterator[Link]:
+    """Every pair of legs a pair rule accepts, found through the index (bisect on day per intermediary
+    and family). The first rule in ``rules`` that accepts a pair names the link."""
+    accepting = [(r.code, r.accepts) for r in rules if r.accepts is not None]
+    if not accepting:
+        return
+    outgoing = index.outgoing
+    left, right = bisect.bisect_left, bisect.bisect_right
+    for leg_in in index.usable if into is None else into:
+        bucket = outgoing.get((leg_in.recipient, leg_in.family))  # type: ignore[arg-type]
+        if bucket is None:
+            continue
+        days, legs = bucket
+        day: int = leg_in.day  # type: ignore[assignment]
+        low = left(days, day - window)
+        high = right(days, day + window, low)
+        for position in range(low, high):
+            leg_out = legs[position]
+            for code, accepts in accepting:
+                reason = accepts(leg_in, leg_out, window)
+                if reason is not None:
+                    yield _link(leg_in, leg_out, code, reason, window)
+                    break
+
+
+def naive_links(index: ChainIndex, rules: Sequence[ChainRule], window: int) -> Iterator[Link]:
+    """The same links as :func:`indexed_links`, by testing every leg into an actor against every leg out
+    of it: the pairwise scan the index replaces (a baseline for tests and benchmarks)."""
+    accepting = [(r.code, r.accepts) for r in rules if r.accepts is not None]
+    for leg_in in index.usable:
+        for leg_out in index.by_supplier.get(leg_in.recipient, ()):
+            for code, accepts in accepting:
+                reason = accepts(leg_in, leg_out, window)
+                if reason is not None:
+                    yield _link(leg_in, leg_out, code, reason, window)
+                    break
+
+
+def _curated_links(index: ChainIndex) -> Iterator[Link]:
+    """Each (replacing, enabled) pair of a curated claim, as a link multi-hop chains can build on."""
+    for claim in index.dataset.backfills.values():
+        strength = claim.confidence.score / 0.9
+        for replacing in claim.replacing:
+            for enabled in claim.enabled:
+                into, out_of = index.facts[replacing], index.facts[enabled]
+                if into.recipient != out_of.supplier:
+                    continue
+                gap = into.day - out_of.day if into.day is not None and out_of.day is not None else None
+                yield Link(replacing, enabled, "curated", "claim", gap, strength, into.family)
+
+
+# --------------------------------------------------------------------------- curated chains
+
+
+def _union(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(item for group in groups for item in group))
+
+
+_CONFIDENCE_RANK = {c.value: c.rank for c in Confidence}
+
+
+def _weakest(legs: Iterable[ChainLeg]) -> str:
+    return min((leg.confidence or "low" for leg in legs), key=_CONFIDENCE_RANK.__getitem__, default="low")
+
+
+def _chain_status(replacing: Sequence[LegFacts]) -> str:
+    """How far the replacing side got: the most advanced status among legs not cancelled."""
+    live = [f.status for f in replacing if f.status != "cancelled"]
+    if not live:
+        return "cancelled"
+    return _CHAIN_STATUS[max(_STATUS_ORDER.get(s, 1) for s in live)]
+
+
+def _sorted_ids(index: ChainIndex, ids: Iterable[str]) -> list[str]:
+    return sorted(ids, key=lambda i: (index.facts[i].day is None, index.facts[i].day or 0, i))
+
+
+def curated_chain(index: ChainIndex, claim: BackfillClaim, window: int = DEFAULT_WINDOW_DAYS) -> BackfillChain:
+    """The chain a backfill claim states, with its status, gap, score and flags."""
+    replacing = _sorted_ids(index, claim.replacing)
+    enabled = _sorted_ids(index, claim.enabled)
+    legs = tuple(index.leg(i, "replacing") for i in replacing) + tuple(index.leg(i, "enabled") for i in enabled)
+    replacing_facts = [index.facts[i] for i in replacing]
+    status = _chain_status(replacing_facts)
+    days_in = [f.day for f in replacing_facts if f.day is not None]
+    days_out = [index.facts[i].day for i in enabled if index.facts[i].day is not None]
+    gap = min(days_in) - min(days_out) if days_in and days_out else None  # type: ignore[type-var,operator]
+    flags = []
+    for facts in replacing_facts:
+        if facts.status == "offered":
+            flags.append(f"{facts.id} is an offer, not a completed transfer")
+        elif facts.status == "cancelled":
+            flags.append(f"{facts.id} was cancelled")
+        if facts.relation == "deployed_to":
+            flags.append(f"{facts.id} is a deployment: the kit stays the provider's")
+    factor = {"offer only": 0.5, "cancelled": 0.25}.get(status, 1.0)
+    score = round(0.55 + 0.45 * claim.confidence.score * factor, 4)
+    return BackfillChain(
+        id=claim.id,
+        kind="curated",
+        rule=None,
+        backfill_kind=claim.kind.value,
+        status=status,
+        score=score,
+        confidence=claim.confidence.value,
+        legs=legs,
+        gaps=(gap,),
+        link_sources=tuple(claim.sources),
+        claim=claim.id,
+        flags=tuple(flags),
+        window_days=window,
+    )
+
+
+def _describe_leg(leg: ChainLeg) -> str:
+    quantity = f"{leg.quantity} " if leg.quantity else ""
+    when = f" ({leg.date[:7]})" if leg.date else ""
+    verb = "deployed to" if leg.relation == "deployed_to" else "->"
+    status = f", {leg.status}" if leg.status in ("offered", "cancelled") else ""
+    return f"{leg.supplier} {verb} {leg.recipient}: {quantity}{leg.system}{when}{status}"
+
+
+def _curated_words(chain: BackfillChain) -> str:
+    replacing = "; ".join(_describe_leg(leg) for leg in chain.legs if leg.role == "replacing")
+    enabled = "; ".join(_describe_leg(leg) for leg in chain.legs if leg.role == "enabled")
+    timing = ""
+    gap = chain.gap_days
+    if gap is not None:
+        timing = f", {abs(gap)} days {'after' if gap >= 0 else 'before'} the first leg it made possible"
+    offer = chain.status == "offer only"
+    verb = "was offered in return for" if offer else "made possible"
+    note = " It is an offer only, not a completed backfill." if offer else ""
+    return (
+        f"Curated {chain.backfill_kind.replace('_', ' ')} claim ({chain.confidence} confidence, "
+        f"{len(chain.link_sources)} source(s)): {replacing} {verb} {enabled}{timing}.{note}"
+    )
+
+
+# --------------------------------------------------------------------------- inferred pair chains
+
+
+def _pair_chain(index: ChainIndex, link: Link, weight: float, window: int) -> BackfillChain:
+    legs = (index.leg(link.into, "replacing"), index.leg(link.out_of, "enabled"))
+    return BackfillChain(
+        id=f"{link.rule}:{link.into}>{link.out_of}",
+        kind="inferred",
+        rule=link.rule,
+        backfill_kind=CHAIN_RULES[link.rule].backfill_kind,
+        status=_chain_status([index.facts[link.into]]),
+        score=round(0.5 * weight * link.strength, 4),
+        confidence=_weakest(legs),
+        legs=legs,
+        gaps=(link.gap_days,),
+        links=(link,),
+        window_days=window,
+    )
+
+
+def _pair_words(chain: BackfillChain) -> str:
+    link, (into, out_of) = chain.links[0], chain.legs
+    when = ""
+    if link.gap_days is not None:
+        when = f" {abs(link.gap_days)} days {'after' if link.gap_days >= 0 else 'before'}"
+    reason = {
+        "older": "older kit (an earlier era)",
+        "second_hand": "second-hand kit",
+        "lineage": f"kit of the same lineage as {into.system} (based on the same design)",
+        "restock": "the same consumable",
+    }[link.reason.split("+")[0]]
+    substitute = (
+        f" in the substitute category {out_of.category} (family {link.family})"
+        if link.reason.endswith("+substitute")
+        else ""
+    )
+    name = CHAIN_RULES[link.rule].name if link.rule in CHAIN_RULES else link.rule
+    return (
+        f"Rule {link.rule} ({name}): {into.recipient} received {into.system} ({into.category}) "
+        f"from {into.supplier}{when} sending {reason}{substitute}, {out_of.system}, to {out_of.recipient}; "
+        f"within the {chain.window_days}-day window."
+    )
+
+
+# --------------------------------------------------------------------------- the public search
+
+
+@dataclass(frozen=True)
+class _Options:
+    window: int
+    max_legs: int
+
+
+def _resolve_rules(rules: Iterable[str] | None) -> list[ChainRule]:
+    if rules is None:
+        return list(CHAIN_RULES.values())
+    chosen = []
+    for code in rules:
+        key = code.strip().upper()
+        if key not in CHAIN_RULES:
+            raise UsageError(f"unknown chain rule {code!r}; rules are {', '.join(CHAIN_RULES)}")
+        chosen.append(CHAIN_RULES[key])
+    return [rule for rule in CHAIN_RULES.values() if rule in chosen]
+
+
+def iter_chains(
+    dataset: Dataset,
+    *,
+    rules: Iterable[str] | None = None,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    max_legs: int = DEFAULT_MAX_LEGS,
+    from_: str | None = None,
+    via: str | None = None,
+    to: str | None = None,
+    category: str | None = None,
+    since: str | dt.date | PartialDate | None = None,
+    until: str | dt.date | PartialDate | None = None,
+    curated_only: bool = False,
+    inferred_only: bool = False,
+    index: ChainIndex | None = None,
+) -> Iterator[BackfillChain]:
+    """Yield backfill chains: curated ones (in claim order), then inferred ones, rule by rule.
+
+    ``rules`` picks inference rules by code (default: all of :data:`CHAIN_RULES`);
+    ``window_days`` is how far apart two legs of an inferred link may be (either way);
+    ``max_legs`` bounds multi-hop chains. Filters: ``from_`` (an origin actor: a
+    replacing leg's supplier or the financier), ``via`` (an intermediary), ``to`` (a
+    destination: an enabled leg's recipient), ``category`` (some leg's category, value or
+    label), ``since``/``until`` (some leg dated within; undated chains are then left out).
+    Unknown actors or categories raise :class:`UsageError` naming close matches.
+
+    The number of chains can grow with the square of the data: use :func:`find_chains`
+    with ``limit`` for ranked, bounded results.
+    """
+    if curated_only and inferred_only:
+        raise UsageError("choose --curated-only or --inferred-only, not both")
+    if window_days < 0:
+        raise UsageError(f"the window must be a number of days >= 0 (got {window_days})")
+    if max_legs < 2:
+        raise UsageError(f"max legs must be at least 2 (got {max_legs})")
+    wanted_from = dataset.actor(from_).id if from_ else None
+    wanted_via = dataset.actor(via).id if via else None
+    wanted_to = dataset.actor(to).id if to else None
+    wanted_category = parse_category(category) if category else None
+    first_day, last_day = parse_day(since), parse_day(until, end=True)
+    chosen = _resolve_rules(rules)
+    index = index or build_index(dataset)
+    options = _Options(window_days, max_legs)
+
+    def keep(chain: BackfillChain) -> bool:
+        if wanted_from and wanted_from not in chain.origins:
+            return False
+        if wanted_to and wanted_to not in chain.destinations:
+            return False
+        if wanted_via and wanted_via not in chain.intermediaries:
+            return False
+        if wanted_category and all(leg.category != wanted_category for leg in chain.legs):
+            return False
+        if first_day or last_day:
+            dates = [leg.date for leg in chain.legs if leg.date]
+            if not dates:
+                return False
+            if first_day and max(dates) < first_day.isoformat():
+                return False
+            if last_day and min(dates) > last_day.isoformat():
+                return False
+        return True
+
+    if not inferred_only:
+        for claim in dataset.backfills.values():
+            chain = curated_chain(index, claim, window_days)
+            if keep(chain):
+                yield chain
+    if curated_only:
+        return
+    pair_rules = [rule for rule in chosen if rule.accepts is not None]
+    links = [link for link in indexed_links(index, pair_rules, window_days)]
+    for link in links:
+        if index.covered_by_claim((link.into, link.out_of)):
+            continue
+        chain = _pair_chain(index, link, CHAIN_RULES[link.rule].weight, window_days)
+        if keep(chain):
+            yield chain
+    builders = [rule for rule in chosen if rule.find is not None]
+    if builders:
+        composable = [*_curated_links(index), *links]
+        for rule in builders:
+            assert rule.find is not None
+            for chain in rule.find(index, composable, options):
+                if keep(chain):
+                    yield chain
+
+
+def find_chains(dataset: Dataset, *, limit: int | None = None, **filters: Any) -> list[BackfillChain]:
+    """The chains of :func:`iter_chains`, best first (score, then id), at most ``limit`` of them."""
+    import gc
+    import heapq
+
+    key: Callable[[BackfillChain], tuple[float, str]] = lambda chain: (-chain.score, chain.id)  # noqa: E731
+    # Chains are many small objects that never form cycles: the collector would rescan the dataset for nothing.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        chains = iter_chains(dataset, **filters)
+        if limit is not None:
+            return heapq.nsmallest(limit, chains, key=key)
+        return sorted(chains, key=key)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# --------------------------------------------------------------------------- impact
+
+
+@dataclass(frozen=True)
+class Dependent:
+    """A leg that depends on the transfer asked about, and through what.
+
+    ``depth`` is 1 for a leg a chain ties directly to it, 2 for one tied to such a leg,
+    and so on; ``because_of`` is the upstream leg; ``chains`` the ids of the chains that
+    make the tie; ``kind`` is ``curated`` when any of them is curated, else ``inferred``;
+    ``score`` is the best of their scores.
+    """
+
+    leg: ChainLeg
+    depth: int
+    because_of: str
+    chains: tuple[str, ...]
+    kind: str
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping: the leg's fields plus ``depth``, ``because_of``, ``chains``, ``kind``, ``score``."""
+        return {
+            **self.leg.as_dict(),
+            "depth": self.depth,
+            "because_of": self.because_of,
+            "chains": list(self.chains),
+            "kind": self.kind,
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True)
+class Impact:
+    """Everything downstream of one transfer (or deployment) through backfill chains."""
+
+    record: ChainLeg
+    includes: tuple[str, ...]
+    dependents: tuple[Dependent, ...]
+    chains: tuple[BackfillChain, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping: the contract of ``armsgraph impact --json``."""
+        return {
+            "transfer": self.record.transfer,
+            "leg": self.record.as_dict(),
+            "includes": list(self.includes),
+            "dependents": [d.as_dict() for d in self.dependents],
+            "chains": [c.as_dict() for c in self.chains],
+        }
+
+
+def impact(
+    dataset: Dataset,
+    record_id: str,
+    *,
+    rules: Iterable[str] | None = None,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    max_legs: int = DEFAULT_MAX_LEGS,
+    index: ChainIndex | None = None,
+) -> Impact:
+    """What depends on a transfer (or deployment) through chains, curated and inferred, transitively.
+
+    "If the K2 contract slips, which donations lose their backfill?": the legs each chain
+    says it made possible, then the legs those made possible, and so on. Asking about a
+    framework includes the contracts that execute it (``part_of``). Unknown ids raise
+    :class:`UsageError` naming close matches.
+
+    >>> from graph.load import load_dataset
+    >>> from pathlib import Path
+    >>> data = Path(__file__).parent.parent / "tests" / "data" / "chains" / "rules"
+    >>> found = impact(load_dataset([data], cache=False), "xaa-xbb-tank-new")
+    >>> sorted((d.depth, d.leg.transfer) for d in found.dependents)[:3]
+    [(1, 'xbb-xcc-tank-old'), (1, 'xbb-xdd-tank-new-b-used'), (1, 'xbb-xee-ifv-old')]
+    """
+    if record_id not in dataset.deployments:
+        record_id = dataset.transfer(record_id).id
+    index = index or build_index(dataset)
+    includes = tuple(
+        t for t in dataset.transfers if t != record_id and _framework_path(dataset, t, record_id)
+    )
+    chains = list(iter_chains(dataset, rules=rules, window_days=window_days, max_legs=max_legs, index=index))
+    # leg id -> (downstream leg, chain) for every tie a chain makes
+    ties: dict[str, list[tuple[ChainLeg, BackfillChain]]] = {}
+    for chain in chains:
+        if chain.rule == "R4":  # a line of legs: each one ties to the next
+            pairs = list(itertools.pairwise(chain.legs))
+        else:  # each replacing leg ties to each enabled leg
+            replacing = [leg for leg in chain.legs if leg.role == "replacing"]
+            enabled = [leg for leg in chain.legs if leg.role == "enabled"]
+            pairs = [(before, after) for before in replacing for after in enabled]
+        for before, after in pairs:
+            ties.setdefault(before.transfer, []).append((after, chain))
+    found: dict[str, Dependent] = {}
+    used: dict[str, BackfillChain] = {}
+    frontier = [record_id, *includes]
+    seen = set(frontier)
+    depth = 0
+    while frontier:
+        depth += 1
+        next_frontier: list[str] = []
+        for upstream in frontier:
+            grouped: dict[str, list[BackfillChain]] = {}
+            legs: dict[str, ChainLeg] = {}
+            for after, chain in ties.get(upstream, ()):
+                grouped.setdefault(after.transfer, []).append(chain)
+                legs[after.transfer] = after
+            for leg_id, through in grouped.items():
+                for chain in through:
+                    used.setdefault(chain.id, chain)
+                if leg_id in seen:
+                    continue
+                seen.add(leg_id)
+                next_frontier.append(leg_id)
+                found[leg_id] = Dependent(
+                    leg=index.leg(leg_id, "enabled"),
+                    depth=depth,
+                    because_of=upstream,
+                    chains=tuple(sorted({c.id for c in through})),
+                    kind="curated" if any(c.kind == "curated" for c in through) else "inferred",
+                    score=max(c.score for c in through),
+                )
+        frontier = next_frontier
+    dependents = sorted(found.values(), key=lambda d: (d.depth, -d.score, d.leg.transfer))
+    return Impact(
+        record=index.leg(record_id, "replacing"),
+        includes=includes,
+        dependents=tuple(dependents),
+        chains=tuple(sorted(used.values(), key=lambda c: (-c.score, c.id))),
+    )
+
+
+def _framework_path(dataset: Dataset, transfer_id: str, framework_id: str) -> bool:
+    """True when ``transfer_id`` executes ``framework_id``, directly or through other contracts."""
+    seen = {transfer_id}
+    current = dataset.transfers[transfer_id]
+    while current.part_of and current.part_of not in seen:
+        if current.part_of == framework_id:
+            return True
+        seen.add(current.part_of)
+        parent = dataset.transfers.get(current.part_of)
+        if parent is None:
+            return False
+        current = parent
+    return False
+
+
+# --------------------------------------------------------------------------- SPARQL
+
+
+def _prefixes(*names: str) -> str:
+    return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names)
+
+
+_LEG_PATTERN = """  {
+    ?leg a ag:Transfer ; ag:supplier ?supplierIri ; ag:recipient ?recipientIri ; ag:system ?systemIri .
+    OPTIONAL { ?leg ag:sortDate ?date }
+  } UNION {
+    ?leg a ag:Deployment ; ag:provider ?supplierIri ; ag:host ?recipientIri .
+    OPTIONAL { ?leg ag:system ?systemIri }
+    OPTIONAL { ?leg ag:start ?start }
+    OPTIONAL { ?leg ag:announced ?announced }
+    BIND(COALESCE(?start, ?announced) AS ?date)
+  }
+  OPTIONAL { ?systemIri rdfs:label ?systemName ; ag:category ?categoryIri }
+  BIND(STRAFTER(STR(?supplierIri), "/actor/") AS ?supplier)
+  BIND(STRAFTER(STR(?recipientIri), "/actor/") AS ?recipient)
+  BIND(STRAFTER(STR(?systemIri), "/system/") AS ?system)
+  BIND(STRAFTER(STR(?categoryIri), "/category/") AS ?category)
+"""
+
+_COLUMNS = "?position ?role ?leg ?supplier ?recipient ?system ?systemName ?category ?date"
+
+
+def legs_query(legs: Sequence[ChainLeg], checks: Sequence[str] = ()) -> str:
+    """A SPARQL SELECT returning these legs in order, one row each, if every check holds.
+
+    ``checks`` are graph patterns (with their own FILTERs) that must all match for
+    any row to come back: the link a rule relied on, re-tested on the RDF.
+    Columns: ``?position ?role ?leg ?supplier ?recipient ?system ?systemName ?category ?date``
+    (actor, system and category as ids; ``?date`` as stored: ``xsd:date``, ``xsd:gYear`` ...).
+    """
+    rows = "\n".join(
+        f'    ({position} <{_leg_iri(leg)}> "{leg.role}")' for position, leg in enumerate(legs, start=1)
+    )
+    condition = ""
+    if checks:
+        body = "\n    ".join(checks)
+        condition = f"  FILTER EXISTS {{\n    {body}\n  }}\n"
+    return (
+        _prefixes("ag", "rdfs", "xsd")
+        + f"SELECT {_COLUMNS} WHERE {{\n"
+        + f"  VALUES (?position ?leg ?role) {{\n{rows}\n  }}\n"
+        + _LEG_PATTERN
+        + condition
+        + "}\nORDER BY ?position\n"
+    )
+
+
+def _leg_iri(leg: ChainLeg) -> str:
+    section = "deployments" if leg.relation == "deployed_to" else "transfers"
+    return str(record_iri(section, leg.transfer))
+
+
+def _claim_query(claim_id: str) -> str:
+    claim = record_iri("backfills", claim_id)
+    return (
+        _prefixes("ag", "rdfs", "xsd")
+        + f"SELECT {_COLUMNS} WHERE {{\n"
+        + f'  {{ <{claim}> ag:replacing ?leg . BIND("replacing" AS ?role) BIND(1 AS ?position) }}\n'
+        + f'  UNION {{ <{claim}> ag:enabled ?leg . BIND("enabled" AS ?role) BIND(2 AS ?position) }}\n'
+        + _LEG_PATTERN
+        + "}\nORDER BY ?position ?date ?leg\n"
+    )
+
+
+def _family_values(family: str | None) -> str:
+    members = sorted(c.value for c in CATEGORY_FAMILIES.get(family or "", ())) or [family or ""]
+    return ", ".join(f"<{category_iri(member)}>" for member in members)
+
+
+def _link_check(position: int, link: Link, window: int) -> str:
+    """The pattern that re-checks one link: shared actor, days apart, category family."""
+    into = record_iri("transfers", link.into)
+    out_of = record_iri("transfers", link.out_of)
+    n = position
+    if link.rule == "curated":
+        return f"?claim{n} ag:replacing <{into}> ; ag:enabled <{out_of}> ."
+    return (
+        f"<{into}> ag:recipient ?via{n} ; ag:sortDate ?in{n} ; ag:system/ag:category ?cin{n} .\n"
+        f"    <{out_of}> ag:supplier ?via{n} ; ag:sortDate ?out{n} ; ag:system/ag:category ?cout{n} .\n"
+        f"    FILTER(?in{n} - ?out{n} <= \"P{window}D\"^^xsd:dayTimeDuration "
+        f"&& ?out{n} - ?in{n} <= \"P{window}D\"^^xsd:dayTimeDuration)\n"
+        f"    FILTER(?cin{n} IN ({_family_values(link.family)}) && ?cout{n} IN ({_family_values(link.family)}))"
+    )
