@@ -1,0 +1,158 @@
+"""Writing seed YAML as text, fast and safely quoted, in a stable layout that diffs well.
+
+Importers write tens of thousands of records; emitting text directly is several times faster
+than a general YAML dumper and lets the layout stay fixed: records as block mappings in schema
+field order, small value objects (quantities, money, deliveries) and id lists in flow style.
+
+Quoting is conservative: only identifier-like text (``POL``, ``k2``, ``main_battle_tank``) is
+written plain; everything else is double-quoted with JSON escapes, which YAML reads back
+unchanged. Words YAML 1.1 would turn into booleans or nulls (``no``, ``on``, ``null``) and
+anything that looks like a number or a date are quoted too.
+
+>>> print(dump_document({"transfers": [{"id": "sipri-1", "notes": "Second-hand; aid: yes", "quantity": 3,
+...                                     "value": {"millions": 855.0, "currency": "TIV"}, "ids": ["POL", "no"]}]}))
+transfers:
+  - id: sipri-1
+    notes: "Second-hand; aid: yes"
+    quantity: 3
+    value: {millions: 855.0, currency: TIV}
+    ids: [POL, "no"]
+<BLANKLINE>
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["dump_document", "scalar"]
+
+_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
+_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+_RESERVED = frozenset(
+    ["y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"]
+)
+_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
+def scalar(value: Any) -> str:
+    """One scalar as YAML text.
+
+    >>> [scalar(v) for v in ("POL", "NO", "K2 Black Panther", 2022, 4.75, 1e-05, True, None, "2022-08")]
+    ['POL', '"NO"', '"K2 Black Panther"', '2022', '4.75', '1.0e-05', 'true', 'null', '"2022-08"']
+    """
+    writer = _WRITERS.get(type(value))
+    if writer is not None:
+        return writer(value)
+    if isinstance(value, str):  # enum members
+        _WRITERS[type(value)] = _enum
+        return _enum(value)
+    if isinstance(value, int):
+        return str(int(value))
+    text = str(value)  # PartialDate
+    return text if _DATE.match(text) else _string(text)
+
+
+def _float(value: float) -> str:
+    if not math.isfinite(value):
+        raise ValueError(f"cannot write {value!r} as seed data")
+    text = repr(value)
+    mantissa, e, exponent = text.partition("e")
+    if e and "." not in mantissa:  # YAML 1.1 wants a dot in an exponent float: 1e-05 -> 1.0e-05
+        text = f"{mantissa}.0e{exponent}"
+    return text
+
+
+def _enum(value: Any) -> str:
+    return _string(str(value.value))
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _null(value: None) -> str:
+    return "null"
+
+
+def _plain_or_quoted(value: str) -> str:
+    return _string(value)
+
+
+_WRITERS: dict[type, Any] = {str: _plain_or_quoted, int: str, float: _float, bool: _bool, type(None): _null}
+
+
+@lru_cache(maxsize=1 << 16)
+def _string(value: str) -> str:
+    if _PLAIN.match(value) and value.casefold() not in _RESERVED:
+        return value
+    text = json.dumps(value, ensure_ascii=False)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+def _key(key: Any) -> str:
+    return str(key) if type(key) is int else scalar(key)
+
+
+def _flow(value: Any) -> str:
+    kind = type(value)
+    if kind is dict:
+        return "{" + ", ".join(f"{_key(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    if kind is list or kind is tuple:
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return scalar(value)
+
+
+def _is_flat(value: Any) -> bool:
+    items = value.values() if type(value) is dict else value
+    for item in items:
+        kind = type(item)
+        if kind is dict or kind is list or kind is tuple:
+            return False
+    return True
+
+
+def _mapping(record: dict[str, Any], indent: str, out: list[str], first_prefix: str | None = None) -> None:
+    prefix = first_prefix if first_prefix is not None else indent
+    for key, value in record.items():
+        kind = type(value)
+        if (kind is dict or kind is list or kind is tuple) and not _is_flat(value):
+            out.append(f"{prefix}{_key(key)}:")
+            _block(value, indent + "  ", out)
+        else:
+            out.append(f"{prefix}{_key(key)}: {_flow(value)}")
+        prefix = indent
+
+
+def _block(value: Any, indent: str, out: list[str]) -> None:
+    if type(value) is dict:
+        _mapping(value, indent, out)
+        return
+    for item in value:
+        if type(item) is dict and item:
+            _mapping(item, indent + "  ", out, first_prefix=indent + "- ")
+        else:
+            out.append(f"{indent}- {_flow(item)}")
+
+
+def dump_document(document: dict[str, Any], *, header: Sequence[str] = ()) -> str:
+    """A whole seed file: optional ``#`` header lines, then the top-level keys in order.
+
+    Containers must be plain ``dict``, ``list`` or ``tuple`` (as ``model_dump`` gives them).
+    """
+    out = [f"# {line}" if line else "#" for line in header]
+    for key, value in document.items():
+        kind = type(value)
+        if (kind is list or kind is tuple) and value and not _is_flat(value):
+            out.append(f"{_key(key)}:")
+            _block(value, "  ", out)
+        elif kind is dict and value:
+            out.append(f"{_key(key)}:")
+            _mapping(value, "  ", out)
+        else:
+            out.append(f"{_key(key)}: {_flow(value)}")
+    return "\n".join(out) + "\n"
