@@ -1,0 +1,152 @@
+"""How long from starting the explorer to the graph drawn in a browser, on the seeds and after a 30k import?
+
+    python benchmarks/app_start.py [--sipri trade-register.csv | --synthetic 30000] [--repeat 1]
+
+Scenarios, each a fresh ``streamlit run app.py`` server (the flags the README and the browser
+test use) driven by Playwright with Debian's chromium:
+
+- ``seeds``: the bundled seeds (the baseline);
+- ``30k``: the seeds plus an import of about 30,000 transfers. With ``--sipri FILE`` (or
+  ``$ARMSGRAPH_SIPRI``) the SIPRI Trade Register export is imported with ``armsgraph import sipri``
+  (29,515 deals in the March 2025 export); otherwise a synthetic dataset of ``--synthetic``
+  transfers (:mod:`benchmarks.synthetic`) stands in. The output says which.
+
+Each is measured cold (empty cache: the dataset is read and validated) and warm (a second server
+with the cache the first one filled). Times: from launching the server to ``/_stcore/health``
+answering, and to the graph component having drawn its nodes. Ratios are against the seeds' cold
+start measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DRAWN = """() => {
+  const cy = document.getElementById('cy');
+  return !!(cy && cy._cyreg && cy._cyreg.cy && cy._cyreg.cy.nodes().length > 0);
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def measure(data_dirs: list[Path], cache: Path, timeout: float = 600) -> tuple[float, float, int]:
+    """Seconds from launch to health, from launch to the graph drawn, and nodes drawn."""
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    env = {**os.environ, "ARMSGRAPH_DATA": os.pathsep.join(map(str, data_dirs)), "ARMSGRAPH_CACHE_DIR": str(cache)}
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    started = time.perf_counter()
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        while True:
+            if time.perf_counter() - started > timeout:
+                raise TimeoutError("the server did not become healthy")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.05)
+        healthy = time.perf_counter() - started
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1200})
+            page.goto(base + "/")
+            page.wait_for_selector('iframe[title="st_link_analysis.component.component.st_link_analysis"]',
+                                   timeout=timeout * 1000)
+            frame = None
+            while frame is None:
+                frame = next((f for f in page.frames if "st_link_analysis" in f.url), None)
+                if frame is None:
+                    page.wait_for_timeout(50)
+            frame.wait_for_function(DRAWN, timeout=timeout * 1000, polling=50)
+            drawn = time.perf_counter() - started
+            nodes = int(frame.evaluate("() => document.getElementById('cy')._cyreg.cy.nodes().length"))
+            browser.close()
+        return healthy, drawn, nodes
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def big_dataset(work: Path, sipri: str | None, synthetic: int) -> tuple[Path, str]:
+    if sipri:
+        out = work / "sipri-import"
+        command = [sys.executable, "-m", "graph", "import", "sipri", sipri, "-o", str(out), "--curated",
+                   str(ROOT / "seeds")]
+        subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+                       env={**os.environ, "ARMSGRAPH_CACHE_DIR": str(work / "import-cache")})
+        return out, f"seeds + SIPRI Trade Register import ({Path(sipri).name})"
+    from benchmarks.synthetic import write_synthetic
+
+    return write_synthetic(work / "synthetic", synthetic), f"seeds + synthetic {synthetic:,} transfers (stand-in)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sipri", default=os.environ.get("ARMSGRAPH_SIPRI"), help="SIPRI export to import")
+    parser.add_argument("--synthetic", type=int, default=30_000, help="synthetic transfers when no --sipri")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"{CHROMIUM} is missing: apt-get install chromium")
+    work = Path(tempfile.mkdtemp(prefix="armsgraph-app-start-"))
+    try:
+        extra, label = big_dataset(work, args.sipri, args.synthetic)
+        from graph import load_dataset
+
+        scenarios = {"seeds": [ROOT / "seeds"], "30k": [ROOT / "seeds", extra]}
+        sizes = {name: load_dataset(dirs, cache=False).counts()["transfers"] for name, dirs in scenarios.items()}
+        print(f"30k scenario: {label}")
+        rows = []
+        for name, dirs in scenarios.items():
+            for state in ("cold", "warm"):
+                runs = []
+                for run in range(args.repeat):
+                    cache = work / f"cache-{name}-{run}"
+                    if state == "cold":
+                        shutil.rmtree(cache, ignore_errors=True)
+                    else:
+                        measure(dirs, cache) if not cache.exists() else None  # fill the cache first
+                    runs.append(measure(dirs, cache))
+                healthy = statistics.median(r[0] for r in runs)
+                drawn = statistics.median(r[1] for r in runs)
+                rows.append((name, state, sizes[name], healthy, drawn, runs[0][2]))
+        baseline = rows[0][4]
+        header = ("data", "cache", "transfers", "health s", "drawn s", "nodes", "vs seeds cold")
+        print("{:6} {:5} {:>9} {:>9} {:>8} {:>6} {:>14}".format(*header))
+        for name, state, size, healthy, drawn, nodes in rows:
+            print(f"{name:6} {state:5} {size:9,} {healthy:9.2f} {drawn:8.2f} {nodes:6} {drawn / baseline:13.1f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
