@@ -58,9 +58,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.field}: " if self.field else ""
-        text = f"{self.location}: {self.severity.value} {self.code}: {where}{self.message}"
+        text = _printable(f"{self.location}: {self.severity.value} {self.code}: {where}{self.message}")
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {_printable(self.hint)}"
         return text
 
     def as_dict(self) -> dict[str, object]:
@@ -75,6 +75,17 @@ class Problem:
             "message": self.message,
             "hint": self.hint,
         }
+
+
+def _printable(text: str) -> str:
+    r"""Escape characters that would break a line or drive the terminal (a newline, ``ESC``) in text from data.
+
+    >>> _printable("bad\nkey\x1b[2J")
+    'bad\\nkey\\x1b[2J'
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class DataError(ArmsgraphError):

@@ -21,6 +21,8 @@ import gc
 import hashlib
 import os
 import pickle
+import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +32,20 @@ from pydantic import BaseModel, ValidationError
 
 from .dataset import Dataset
 from .errors import DataError, Location, Problem, Severity, UsageError
-from .model import SECTIONS, Record, SeedFile
+from .model import ID_PATTERN, SECTIONS, Record, SeedFile
 from .rules import run_rules
 from .yamlfile import YamlDocument, read_yaml
 
-__all__ = ["DEFAULT_DATA_DIR", "LoadReport", "check_dataset", "data_files", "load_dataset", "resolve_data_dirs"]
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "LoadReport",
+    "cache_dir",
+    "check_dataset",
+    "data_files",
+    "fingerprint",
+    "load_dataset",
+    "resolve_data_dirs",
+]
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "seeds"
 """The bundled curated seeds."""
@@ -105,35 +116,98 @@ def _display(path: Path) -> str:
 # --------------------------------------------------------------------------- schema errors
 
 
-
 def _got(value: Any) -> str:
+    """A value as the user wrote it, shortened: ``'lots'``, ``true``, ``null``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _field_path(path: Sequence[str | int]) -> str:
+    r"""``("transfers", 0, "quantity_ordered")`` -> ``transfers[0].quantity_ordered``.
+
+    A key that is not a plain name is quoted, so that a control character or a newline
+    in a key can neither break the one-line message nor reach the terminal raw.
+
+    >>> _field_path(["actors", 0, "na me\x1b[2J"])
+    "actors[0]['na me\\x1b[2J']"
+    """
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN_NAME.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{part!r}]"
     return text
 
 
-_PATTERN_MESSAGES = {
-    "id": ("must be letters, digits, '.', '_' or '-' (up to 120), starting with a letter or digit", None),
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+_PATTERN_MESSAGES: dict[str, tuple[str, str | None]] = {
     "url": ("must be an http:// or https:// address", "leave the url out when the exact address is not known"),
     "currency": ("must be a three-letter ISO 4217 code such as USD, EUR or PLN (TIV for SIPRI values)", None),
     "wikidata": ("must be a Wikidata QID such as Q36", "leave it out unless certain"),
     "language": ("must be a two-letter ISO 639-1 code such as pl", None),
 }
+_ID_MESSAGE: tuple[str, str | None] = (
+    "must be an id: letters, digits, '.', '_' or '-' (up to 120), starting with a letter or digit",
+    "ids look like POL, K2 or kor-pol-k2-2022",
+)
+_QUANTITY_HINT = "write a count such as 180, or a mapping such as {value: 200, qualifier: at_least}"
 
 
-def _describe(error: dict[str, Any], model_type: type[BaseModel]) -> tuple[str, str, str | None]:
-    """Turn one pydantic error into (code, message, hint) in our words."""
+def _user_loc(error: dict[str, Any], item: Any) -> tuple[str | int, ...]:
+    """The part of a pydantic error's ``loc`` that is a path in the user's data.
+
+    Pydantic adds markers of its own (``[key]``, ``function-after[...]``); a user's key may
+    look like one, so a part is kept when it is really in the data (or names the missing field).
+
+    >>> _user_loc({"loc": ("deliveries", "x", "[key]"), "type": "int_parsing"}, {"deliveries": {"x": 1}})
+    ('deliveries', 'x')
+    >>> _user_loc({"loc": ("[",), "type": "extra_forbidden"}, {"[": None})
+    ('[',)
+    """
+    loc = error["loc"]
+    path: list[str | int] = []
+    current = item
+    for index, part in enumerate(loc):
+        in_mapping = isinstance(current, dict) and part in current
+        in_list = isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)
+        if in_mapping or in_list:
+            current = current[part]
+        elif not (index == len(loc) - 1 and error["type"] == "missing"):
+            continue  # a marker pydantic added
+        path.append(part)
+    return tuple(path)
+
+
+def _describe(
+    error: dict[str, Any], model_type: type[BaseModel], loc: Sequence[str | int] | None = None
+) -> tuple[str, str, str | None]:
+    """Turn one pydantic error into (code, message, hint) in our words.
+
+    >>> from graph.model import Transfer
+    >>> try:
+    ...     Transfer.model_validate({"quantity_ordered": "lots"})
+    ... except ValidationError as exc:
+    ...     error = next(e for e in exc.errors() if e["loc"][0] == "quantity_ordered")
+    >>> _describe(error, Transfer)[:2]
+    ('E102', "must be a whole number >= 0 (got 'lots')")
+    """
     kind = error["type"]
-    loc = [part for part in error["loc"] if not (isinstance(part, str) and "[" in part)]
+    raw_loc = error["loc"]
+    if loc is None:
+        loc = [part for part in raw_loc if not (isinstance(part, str) and "[" in part)]
     name = str(next((p for p in reversed(loc) if isinstance(p, str)), ""))
     value = error.get("input")
     ctx = error.get("ctx") or {}
+    got = f"(got {_got(value)})"
     if kind == "extra_forbidden":
         allowed = _allowed_fields(model_type, loc[:-1])
         suggestion = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
@@ -141,41 +215,92 @@ def _describe(error: dict[str, Any], model_type: type[BaseModel]) -> tuple[str, 
         return "E101", f"unknown field {loc[-1]!r}", hint
     if kind == "missing":
         info = _field_info(model_type, loc)
-        hint = info.description if info is not None else None
-        return "E103", f"missing required field {name!r}", hint
+        described = f": {_sentence_part(info.description)}" if info is not None and info.description else ""
+        return "E103", f"missing required field {name!r}", f"add a {name!r} field{described}"
+    if kind == "invalid_key":
+        return "E102", f"field names must be text {got}", None
+    if list(raw_loc).count("[key]") > list(loc).count("[key]"):  # a mapping key is wrong, not its value
+        if kind == "int_parsing":
+            return "E102", f"keys must be whole numbers, such as years {got}", None
+        return "E102", f"keys must be text {got}", None
+    if value is None and kind.endswith("_type"):
+        return "E102", "must not be empty", "write a value after the colon, or remove the field"
     if kind == "enum":
         expected = [m.strip("'") for m in ctx.get("expected", "").replace(" or ", ", ").split(", ")]
-        suggestion = difflib.get_close_matches(str(value), expected, n=1, cutoff=0.5)
-        hint = f"did you mean {suggestion[0]!r}?" if suggestion else None
-        return "E102", f"must be one of {', '.join(expected)} (got {_got(value)})", hint
+        close = difflib.get_close_matches(str(value), expected, n=1, cutoff=0.6)
+        return "E102", f"must be one of {', '.join(expected)} {got}", f"did you mean {close[0]!r}?" if close else None
+    if kind == "quantity" and str(error.get("msg", "")).startswith("must be a whole number >= 0"):
+        return "E102", f"must be a whole number >= 0 {got}", _QUANTITY_HINT
+    if kind == "quantity" and isinstance(value, dict) and "upper" in value:
+        return "E102", f"must be >= value (got upper {value['upper']!r}, value {value.get('value')!r})", None
+    if kind == "state_id" and isinstance(value, dict):
+        return "E102", f"a state's id must be its ISO 3166-1 alpha-3 code (got {_got(value.get('id'))})", "such as POL"
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return "E102", f"must be a whole number (got {_got(value)})", None
-    if kind in ("float_parsing", "float_type"):
-        return "E102", f"must be a number (got {_got(value)})", None
+        return "E102", f"must be a whole number{_lower_bound(model_type, loc)} {got}", None
+    if kind in ("float_parsing", "float_type", "finite_number"):
+        return "E102", f"must be a number {got}", None
     if kind in ("greater_than_equal", "greater_than"):
         bound = ctx.get("ge", ctx.get("gt"))
         sign = ">=" if "ge" in ctx else ">"
-        return "E102", f"must be {sign} {bound} (got {_got(value)})", None
+        what = "a whole number " if isinstance(value, int) and isinstance(bound, int) else ""
+        return "E102", f"must be {what}{sign} {bound} {got}", None
     if kind == "string_pattern_mismatch":
-        message, hint = _PATTERN_MESSAGES.get(name, ("has the wrong form", None))
-        return "E102", f"{message} (got {_got(value)})", hint
+        if name in _PATTERN_MESSAGES:
+            form, advice = _PATTERN_MESSAGES[name]
+        elif ctx.get("pattern") == ID_PATTERN:
+            form, advice = _ID_MESSAGE
+        else:  # pragma: no cover - every pattern in the schema is named above
+            form, advice = f"must match {ctx.get('pattern')}", None
+        return "E102", f"{form} {got}", advice
     if kind in ("string_type", "str_type"):
-        return "E102", f"must be text (got {_got(value)})", "quote it"
-    if kind in ("string_too_short", "string_too_long"):
-        return "E102", f"must be {'non-empty' if kind.endswith('short') else 'shorter'} text", None
+        scalar = isinstance(value, int | float)
+        return "E102", f"must be text {got}", "quote it" if scalar else None
+    if kind == "string_too_short":
+        return "E102", "must not be empty text", "write a value, or remove the field"
+    if kind == "string_too_long":
+        return "E102", f"must be at most {ctx.get('max_length')} characters (got {len(str(value)):,})", None
     if kind == "too_short":
         if name == "sources":
             return "E102", "must cite at least one source", "add sources: [<source id>] and define the source"
         return "E102", "needs at least one item", None
     if kind in ("list_type", "tuple_type"):
-        return "E104" if not loc[1:] else "E102", f"must be a list (got {_got(value)})", None
+        return "E102", f"must be a list {got}", "write [a, b] or one '- item' per line"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "E102", f"must be a mapping (got {_got(value)})", None
-    if kind == "bool_type" or kind == "bool_parsing":
-        return "E102", f"must be true or false (got {_got(value)})", None
-    message = str(error.get("msg", kind))
-    message = message.removeprefix("Value error, ")
-    return "E102", f"{message} (got {_got(value)})" if not isinstance(value, dict | list) else message, None
+        return "E102", f"must be a mapping {got}", None
+    if kind in ("bool_type", "bool_parsing"):
+        return "E102", f"must be true or false {got}", None
+    if kind == "partial_date":
+        if "not a real date" in str(error.get("msg", "")):
+            return "E102", f"is not a real date {got}", "months run 01-12 and days to the end of the month"
+        return "E102", f"must be a date written YYYY, YYYY-MM or YYYY-MM-DD {got}", "for example 2022-08-26"
+    message = str(error.get("msg", kind)).removeprefix("Value error, ")
+    if isinstance(value, dict | list) or _got(value) in message:
+        return "E102", message, None
+    return "E102", f"{message} {got}", None
+
+
+def _sentence_part(description: str) -> str:
+    """``"How far we trust it."`` -> ``"how far we trust it"``, leaving ``ISO`` alone."""
+    text = description.rstrip(".")
+    return text[0].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _lower_bound(model_type: type[BaseModel], loc: Sequence[str | int]) -> str:
+    """`` >= 0`` when the field has that bound, so the first message already says the whole rule."""
+    info = _field_info(model_type, loc)
+    for constraint in getattr(info, "metadata", ()):
+        if getattr(constraint, "ge", None) is not None:
+            return f" >= {constraint.ge}"
+    return ""
+
+
+def _pointed_field(error: dict[str, Any]) -> tuple[str, ...]:
+    """A check over a whole record or value (a model validator) that concerns one field: point at that field."""
+    if error["type"] == "state_id":
+        return ("id",)
+    if error["type"] == "quantity" and str(error.get("msg", "")).startswith("upper"):
+        return ("upper",)
+    return ()
 
 
 def _field_info(model_type: type[BaseModel], loc: Sequence[str | int]) -> Any:
@@ -239,7 +364,8 @@ class _FileView:
         return doc.location(tuple(path), key=key)
 
 
-def _read_file(view: _FileView, problems: list[Problem], entries: list[_Entry]) -> None:
+def _read_file(view: _FileView, problems: list[Problem], entries: list[_Entry], failed_ids: set[str]) -> None:
+    """Validate one file's records; collect the good ones, the problems, and the ids of records that failed."""
     doc = view.doc
     problems.extend(doc.problems)
     if doc.problems or doc.value is None:
@@ -252,7 +378,7 @@ def _read_file(view: _FileView, problems: list[Problem], entries: list[_Entry]) 
         return
     for key, section in value.items():
         if key == "description":
-            if not isinstance(section, str):
+            if section is not None and not isinstance(section, str):
                 problems.append(Problem(view.locate((key,)), "E102", "description must be text", field=key))
             continue
         if key not in SECTIONS:
@@ -264,8 +390,15 @@ def _read_file(view: _FileView, problems: list[Problem], entries: list[_Entry]) 
         if section is None:
             continue
         if not isinstance(section, list):
+            shape = "a mapping" if isinstance(section, dict) else _got(section)
             problems.append(
-                Problem(view.locate((key,)), "E104", f"{key} must be a list of records (got {_got(section)})", field=key)
+                Problem(
+                    view.locate((key,)),
+                    "E104",
+                    f"must be a list of records (got {shape})",
+                    field=key,
+                    hint="start each record with '- '",
+                )
             )
             continue
         model_type = SECTIONS[key]
@@ -273,22 +406,30 @@ def _read_file(view: _FileView, problems: list[Problem], entries: list[_Entry]) 
             where = (key, index)
             if not isinstance(item, dict):
                 problems.append(
-                    Problem(view.locate(where), "E104", f"each record must be a mapping (got {_got(item)})",
-                            field=_field_path(where))
+                    Problem(
+                        view.locate(where),
+                        "E104",
+                        f"each record must be a mapping (got {_got(item)})",
+                        field=_field_path(where),
+                    )
                 )
                 continue
             try:
                 record = model_type.model_validate(item)
             except ValidationError as exc:
-                for error in exc.errors(include_url=False):
-                    code, message, hint = _describe(error, model_type)
-                    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+                if isinstance(item.get("id"), str):
+                    failed_ids.add(item["id"])
+                for details in exc.errors(include_url=False):
+                    error: dict[str, Any] = dict(details)
+                    loc = _user_loc(error, item)
+                    code, message, advice = _describe(error, model_type, loc)
+                    loc += _pointed_field(error)
                     full = (*where, *loc)
                     if error["type"] == "missing":
                         location = view.locate(where)
                     else:
                         location = view.locate(full, key=error["type"] == "extra_forbidden")
-                    problems.append(Problem(location, code, message, field=_field_path(full), hint=hint))
+                    problems.append(Problem(location, code, message, field=_field_path(full), hint=advice))
                 continue
             entries.append(_Entry(record, view, where))
 
@@ -305,6 +446,7 @@ def check_dataset(data_dirs: Sequence[str | Path] | None = None) -> LoadReport:
     problems: list[Problem] = []
     entries: list[_Entry] = []
     views: list[_FileView] = []
+    failed_ids: set[str] = set()  # records with schema errors: references to them are not errors of their own
     # The collector slows large loads a lot and frees nothing here: pause it.
     was_enabled = gc.isenabled()
     gc.disable()
@@ -312,19 +454,25 @@ def check_dataset(data_dirs: Sequence[str | Path] | None = None) -> LoadReport:
         for path in files:
             view = _FileView(path, _display(path))
             views.append(view)
-            _read_file(view, problems, entries)
+            _read_file(view, problems, entries, failed_ids)
         by_id: dict[str, Record] = {}
         for entry in entries:
             by_id.setdefault(entry.record.id, entry.record)
         where = {id(entry.record): entry for entry in entries}
         for found_rule, finding in run_rules([e.record for e in entries], by_id):
+            if finding.reference is not None and finding.reference in failed_ids:
+                continue  # the referenced record's own errors say what is wrong
             entry = where[id(finding.record)]
             full = (*entry.path, *finding.field)
+            message = finding.message
+            if finding.related is not None and id(finding.related) in where:
+                other = where[id(finding.related)]
+                message += f"; see {other.doc.locate(other.path)}"
             problems.append(
                 Problem(
                     entry.doc.locate(full),
                     found_rule.code,
-                    finding.message,
+                    message,
                     found_rule.severity,
                     field=_field_path(full),
                     hint=finding.hint,
@@ -360,7 +508,7 @@ def fingerprint(files: Iterable[Path]) -> str:
     """A hash of the files' names and bytes and of the code that reads them: the cache key."""
     digest = hashlib.sha256(_CACHE_FORMAT.encode())
     code_dir = Path(__file__).parent
-    for code in ("model.py", "load.py", "rules.py", "yamlfile.py", "dataset.py"):
+    for code in ("model.py", "load.py", "rules.py", "yamlfile.py", "dataset.py", "errors.py"):
         digest.update((code_dir / code).read_bytes())
     for path in files:
         digest.update(str(path).encode() + b"\0")
@@ -381,20 +529,21 @@ def load_dataset(data_dirs: Sequence[str | Path] | None = None, *, cache: bool =
     With ``cache=True`` a dataset built before from the same files (same bytes,
     same code) is read back from :func:`cache_dir` instead of being rebuilt.
 
-    >>> dataset = load_dataset()
-    >>> dataset.transfers["kor-pol-k2-exec1-2022"].recipient  # doctest: +SKIP
-    'POL'
+    >>> dataset = load_dataset()  # the bundled seeds
+    >>> k2 = dataset.transfer("kor-pol-k2-exec1-2022")
+    >>> k2.supplier, k2.recipient, k2.system
+    ('KOR', 'POL', 'k2')
     """
     files = data_files(resolve_data_dirs(data_dirs))
     key = fingerprint(files)
     cached = cache_dir() / f"dataset-{key[:32]}.pickle"
-    if cache and cached.exists():
+    if cache and _safe_to_unpickle(cached):
         try:
             with cached.open("rb") as handle:
                 dataset = pickle.load(handle)
             if isinstance(dataset, Dataset) and dataset.fingerprint == key:
                 return dataset
-        except Exception:  # noqa: BLE001 - a stale or broken cache is rebuilt, never trusted
+        except Exception:
             pass
     report = check_dataset(data_dirs)
     if report.dataset is None:
@@ -404,14 +553,30 @@ def load_dataset(data_dirs: Sequence[str | Path] | None = None, *, cache: bool =
     return report.dataset
 
 
+def _safe_to_unpickle(path: Path) -> bool:
+    """Read back only our own cache file that nobody else could have written.
+
+    Unpickling runs code, so a cache file planted by another user (say, in a shared
+    ``ARMSGRAPH_CACHE_DIR`` under /tmp) must never be loaded: like ssh with its keys,
+    the file has to belong to us and be writable by us alone.
+    """
+    try:
+        status = path.stat()
+    except OSError:
+        return False
+    getuid = getattr(os, "getuid", None)
+    owned = getuid is None or status.st_uid == getuid()  # no owners to compare on Windows
+    return owned and not status.st_mode & 0o022
+
+
 def _write_cache(path: Path, dataset: Dataset) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        with temporary.open("wb") as handle:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
+        # Private to us whatever the umask, so that _safe_to_unpickle accepts it when read back.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
             pickle.dump(dataset, handle, protocol=pickle.HIGHEST_PROTOCOL)
         temporary.replace(path)  # atomic: a reader never sees half a file
     except OSError:
         pass  # a read-only home only costs speed
-
-

@@ -44,7 +44,6 @@ SCHEMA_CODES: dict[str, str] = {
     "E009": "A file larger than the reader allows.",
     "E010": "A file that cannot be read.",
     "E011": "A file that is not UTF-8.",
-    "E012": "A data directory or file that does not exist, or holds no YAML.",
     "E101": "A field the schema does not know (a typo would otherwise drop data).",
     "E102": "A value of the wrong type or outside its allowed values.",
     "E103": "A required field is missing.",
@@ -61,6 +60,10 @@ class Finding:
     field: FieldPath
     message: str
     hint: str | None = None
+    reference: str | None = None
+    """The id the finding is about, when it concerns a reference to another record."""
+    related: Record | None = None
+    """Another record involved (the first definition of a duplicate id); the loader shows where it is."""
 
 
 @dataclass(frozen=True)
@@ -117,15 +120,27 @@ def duplicate_ids(records: Sequence[Record], by_id: dict[str, Record]) -> Iterat
             yield Finding(
                 record,
                 ("id",),
-                f"id {record.id!r} is already used by a {type(first).__name__.lower()} record",
+                f"id {record.id!r} is already used by {_a(_singular(_SECTION_OF[type(first)]))} record",
                 "give one of them another id",
+                related=first,
             )
+
+
+def _singular(section: str) -> str:
+    """``actors`` -> ``actor``, ``backfills`` -> ``backfill``."""
+    return section.removesuffix("s")
+
+
+def _a(noun: str) -> str:
+    """``actor`` -> ``an actor``, ``system`` -> ``a system``."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def _suggest(value: str, candidates: Iterable[str]) -> str | None:
     import difflib
 
-    close = difflib.get_close_matches(value, list(candidates), n=3, cutoff=0.6)
+    # Ids share prefixes and dates, so only close matches help: POLL -> POL, not reuters-... -> visiontimes-...
+    close = difflib.get_close_matches(value, list(candidates), n=3, cutoff=0.75)
     return f"did you mean {', '.join(repr(c) for c in close)}?" if close else None
 
 
@@ -136,21 +151,29 @@ def unknown_references(records: Sequence[Record], by_id: dict[str, Record]) -> I
     Which fields refer to which sections is read from the schema (``Ref`` fields in :mod:`graph.model`).
     """
 
+    # An id defined twice (already an E201 error) may be referred to as either of its records.
+    defined_in: dict[str, set[str]] = {}
+    for record in records:
+        defined_in.setdefault(record.id, set()).add(_SECTION_OF[type(record)])
+
     def check(record: Record, path: FieldPath, value: str, sections: tuple[str, ...]) -> Iterator[Finding]:
-        target = by_id.get(value)
-        if target is None:
+        found_in = defined_in.get(value)
+        if found_in is None:
             pool = [i for i, r in by_id.items() if _SECTION_OF[type(r)] in sections]
             yield Finding(
                 record,
                 path,
-                f"{' or '.join(s[:-1] for s in sections)} {value!r} is not defined",
+                f"{' or '.join(_singular(s) for s in sections)} {value!r} is not defined",
                 _suggest(value, pool) or f"define it in a {'/'.join(sections)} section, or fix the id",
+                reference=value,
             )
-        elif _SECTION_OF[type(target)] not in sections:
+        elif not found_in & set(sections):
             yield Finding(
                 record,
                 path,
-                f"{value!r} is a {_SECTION_OF[type(target)][:-1]}, not a {' or '.join(s[:-1] for s in sections)}",
+                f"{value!r} is {' and '.join(_a(_singular(s)) for s in sorted(found_in))},"
+                f" not {' or '.join(_a(_singular(s)) for s in sections)}",
+                reference=value,
             )
 
     for record in records:
@@ -168,6 +191,7 @@ def unknown_references(records: Sequence[Record], by_id: dict[str, Record]) -> I
 
 
 _ORDER = ("signed", "first_delivery", "last_delivery")
+_DATE_NAMES = {"signed": "the signature", "first_delivery": "the first delivery", "last_delivery": "the last delivery"}
 
 
 @rule("E203", "impossible-dates")
@@ -190,7 +214,8 @@ def impossible_dates(records: Sequence[Record], by_id: dict[str, Record]) -> Ite
                         yield Finding(
                             record,
                             (later,),
-                            f"{later.replace('_', ' ')} {dates[later]} is before {earlier.replace('_', ' ')} {dates[earlier]}",
+                            f"{_DATE_NAMES[later]} ({dates[later]}) is before"
+                            f" {_DATE_NAMES[earlier]} ({dates[earlier]})",
                             "check both dates against the sources",
                         )
             if record.signed and record.deliveries and min(record.deliveries) < record.signed.year:
@@ -198,6 +223,7 @@ def impossible_dates(records: Sequence[Record], by_id: dict[str, Record]) -> Ite
                     record,
                     ("deliveries",),
                     f"deliveries in {min(record.deliveries)} are before the signature ({record.signed})",
+                    "check the years against the sources",
                 )
         elif isinstance(record, Deployment) and record.start and record.end and before(record.end, record.start):
             yield Finding(record, ("end",), f"end {record.end} is before start {record.start}")
@@ -228,13 +254,18 @@ def lineage_cycles(records: Sequence[Record], by_id: dict[str, Record]) -> Itera
     for record in records:
         if not isinstance(record, System) or by_id.get(record.id) is not record:
             continue
-        seen = {record.id}
+        chain = [record.id]
         current: Record | None = record
         while isinstance(current, System) and current.based_on:
-            if current.based_on in seen:
-                yield Finding(record, ("based_on",), f"lineage of {record.id!r} loops back through {current.based_on!r}")
+            if current.based_on == record.id:
+                loop = " -> ".join([*chain, record.id])
+                yield Finding(
+                    record, ("based_on",), f"lineage loops back to itself: {loop}", "one of these based_on is wrong"
+                )
                 break
-            seen.add(current.based_on)
+            if current.based_on in chain:
+                break  # a loop further up the lineage: reported on the systems inside it
+            chain.append(current.based_on)
             current = by_id.get(current.based_on)
 
 

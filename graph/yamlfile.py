@@ -42,6 +42,7 @@ Path_ = tuple[str | int, ...]
 
 _CORE = "tag:yaml.org,2002:"
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_NULLS = frozenset({"~", "null", "Null", "NULL", ""})
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?$")
@@ -82,15 +83,35 @@ class _Refused(Exception):
         self.mark, self.code, self.message, self.hint = mark, code, message, hint
 
 
+def _shown_tag(tag: str) -> str:
+    """A tag as it was written: ``!!python/object/apply:os.system``, not its expanded URI."""
+    return "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+
+
+def _refuse_tag(mark: Any, tag: str) -> _Refused:
+    return _Refused(
+        mark,
+        "E003",
+        f"tag {_shown_tag(tag)} is not allowed: seed files hold plain data, never objects",
+        "remove the tag",
+    )
+
+
+_SCALAR_KINDS = frozenset({"str", "int", "float", "bool", "null"})
+
+
+# Only plain scalars starting with one of these can be a null, a boolean or a number; the rest are text
+# (a shortcut that skips the regular expressions for almost every value: names, ids, categories).
+_MAYBE_NOT_TEXT = frozenset("0123456789+-.~nNtTfF")
+
+
 def _scalar(event: yaml.ScalarEvent) -> Any:
     text = event.value
     tag = event.tag
     if tag and tag != "!":
-        if not tag.startswith(_CORE):
-            raise _Refused(
-                event.start_mark, "E003", f"tag {tag!r} is not allowed", "remove the tag; seed files are plain data"
-            )
-        kind = tag[len(_CORE) :]
+        kind = tag[len(_CORE) :] if tag.startswith(_CORE) else None
+        if kind not in _SCALAR_KINDS:
+            raise _refuse_tag(event.start_mark, tag)
         if kind == "str":
             return text
         if kind == "int" and _INT.match(text):
@@ -101,13 +122,19 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
             return _BOOL[text]
         if kind == "null" and _NULL.match(text):
             return None
-        raise _Refused(event.start_mark, "E003", f"tag {tag!r} does not fit the value {text!r}")
+        raise _Refused(
+            event.start_mark, "E003", f"tag {_shown_tag(tag)} does not fit the value {text!r}", "remove the tag"
+        )
     if event.style or not event.implicit[0]:
         return text  # quoted or block scalars are always text
-    if _NULL.match(text):
+    if text and text[0] not in _MAYBE_NOT_TEXT:
+        return text
+    if text in _NULLS:
         return None
     if text in _BOOL:
         return _BOOL[text]
+    if text.isascii() and text.isdigit():
+        return int(text)
     if _INT.match(text):
         return int(text)
     if _FLOAT.match(text):
@@ -122,91 +149,104 @@ def _pos(mark: Any) -> tuple[int, int]:
 def _check_collection_tag(event: Any) -> None:
     tag = event.tag
     if tag and tag not in (_CORE + "map", _CORE + "seq", "!"):
-        raise _Refused(
-            event.start_mark, "E003", f"tag {tag!r} is not allowed", "remove the tag; seed files are plain data"
-        )
+        raise _refuse_tag(event.start_mark, tag)
+
+
+def _key_identity(value: Any, mark: Any) -> str:
+    """What makes two keys the same: ``2022`` and ``"2022"`` are (the schema reads both as 2022).
+
+    Only text and whole numbers may be keys: ``true``, ``1.5`` or an empty key
+    mean nothing in seed data, and Python would merge ``1`` with ``true``.
+    """
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return str(value)
+    written = {None: "null", True: "true", False: "false"}.get(value, repr(value))
+    raise _Refused(mark, "E004", f"mapping key {written} must be text or a whole number", "quote the key")
+
+
+_NOT_A_KEY = "mapping keys must be plain values, not lists or mappings"
+_DUPLICATE_HINT = "a mapping holds each key once; YAML would silently keep only one: remove or rename one"
 
 
 def _build(parser: Any, doc: YamlDocument, track: bool) -> Any:
-    """Turn the event stream of one document into plain values, iteratively."""
-    # Each frame: [container, path, pending_key_or_None, key_positions_for_dup_check]
+    """Turn the event stream of one document into plain values, iteratively (no recursion to exhaust).
+
+    This loop is the hot path of every load, hence its flat shape: one pass, type checks by identity,
+    and paths built only for the values whose positions are kept.
+    """
+    values, keys = doc.values, doc.keys
+    keep = None if track else 2  # positions are kept for paths up to this length (all when tracking)
+    # A frame per open collection: [container, its path, pending key (value, mark) or None,
+    # key -> line for the duplicate check, is a mapping, positions of its children are kept]
     stack: list[list[Any]] = []
     root: Any = None
-    keep_depth = None if track else 2
-
-    def attach(value: Any, mark: Any, is_container: bool) -> bool:
-        """Put a finished or new value in its parent; return False when it was a key."""
-        nonlocal root
-        if not stack:
-            root = value
-            doc.values[()] = _pos(mark)
-            return True
-        frame = stack[-1]
-        container, path = frame[0], frame[1]
-        if isinstance(container, list):
-            child = (*path, len(container))
-            container.append(value)
-        else:
-            if frame[2] is None:  # this value is a key
-                if is_container:
-                    raise _Refused(mark, "E004", "mapping keys must be plain values, not lists or mappings")
-                if value in frame[3]:
-                    first = frame[3][value]
-                    raise _Refused(
-                        mark,
-                        "E005",
-                        f"duplicate key {value!r} (first written at line {first[0]})",
-                        "YAML keeps only one of the two; remove or rename one",
-                    )
-                frame[3][value] = _pos(mark)
-                frame[2] = (value, mark)
-                return False
-            key, key_mark = frame[2]
-            frame[2] = None
-            child = (*path, key)
-            container[key] = value
-            if keep_depth is None or len(child) <= keep_depth:
-                doc.keys[child] = _pos(key_mark)
-        if keep_depth is None or len(child) <= keep_depth:
-            doc.values[child] = _pos(mark)
-        return True
-
-    def child_path() -> Path_:
-        if not stack:
-            return ()
-        frame = stack[-1]
-        if isinstance(frame[0], list):
-            return (*frame[1], len(frame[0]))
-        return (*frame[1], frame[2][0])
-
     while True:
         event = parser.get_event()
-        if isinstance(event, yaml.ScalarEvent):
-            if event.anchor:
-                pass  # an anchor without aliases is harmless
-            attach(_scalar(event), event.start_mark, False)
-        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            _check_collection_tag(event)
-            if len(stack) >= MAX_DEPTH:
-                raise _Refused(event.start_mark, "E006", f"nesting deeper than {MAX_DEPTH} levels")
-            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-            if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is None:
-                raise _Refused(event.start_mark, "E004", "mapping keys must be plain values, not lists or mappings")
-            path = child_path()
-            attach(container, event.start_mark, True)
-            stack.append([container, path, None, {}])
-        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+        kind = type(event)
+        if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            mark = event.start_mark
+            if kind is yaml.ScalarEvent:
+                value: Any = _scalar(event)
+                opens = False
+            else:
+                _check_collection_tag(event)
+                if len(stack) >= MAX_DEPTH:
+                    raise _Refused(mark, "E006", f"nesting deeper than {MAX_DEPTH} levels", "flatten the data")
+                value = {} if kind is yaml.MappingStartEvent else []
+                opens = True
+            child: Path_ = ()
+            if not stack:
+                root = value
+                values[()] = _pos(mark)
+            else:
+                frame = stack[-1]
+                if frame[4]:  # a mapping: this value is either a key or the value of the pending key
+                    pending = frame[2]
+                    if pending is None:
+                        if opens:
+                            raise _Refused(mark, "E004", _NOT_A_KEY)
+                        identity = _key_identity(value, mark)
+                        first_line = frame[3].get(identity)
+                        if first_line is not None:
+                            raise _Refused(
+                                mark,
+                                "E005",
+                                f"duplicate key {value!r} (first written at line {first_line})",
+                                _DUPLICATE_HINT,
+                            )
+                        frame[3][identity] = mark.line + 1
+                        frame[2] = (value, mark)
+                        continue
+                    key, key_mark = pending
+                    frame[2] = None
+                    frame[0][key] = value
+                    if frame[5] or opens:
+                        child = (*frame[1], key)
+                        if frame[5]:
+                            keys[child] = _pos(key_mark)
+                            values[child] = _pos(mark)
+                else:
+                    container = frame[0]
+                    if frame[5] or opens:
+                        child = (*frame[1], len(container))
+                        if frame[5]:
+                            values[child] = _pos(mark)
+                    container.append(value)
+            if opens:
+                keeps = keep is None or len(child) < keep
+                stack.append([value, child, None, {}, kind is yaml.MappingStartEvent, keeps])
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             stack.pop()
-        elif isinstance(event, yaml.AliasEvent):
+        elif kind is yaml.AliasEvent:
             raise _Refused(
                 event.start_mark,
                 "E007",
                 f"aliases (*{event.anchor}) are not allowed",
                 "write the value out in full; aliases make facts hard to review",
             )
-        elif isinstance(event, yaml.DocumentEndEvent):
+        elif kind is yaml.DocumentEndEvent:
             return root
-        # StreamStart/DocumentStart carry nothing we need.
+        # StreamStart/DocumentStart carry nothing we need; anchors without aliases are harmless.
 
 
 def read_yaml_text(text: str, path: str, *, track: bool = False) -> YamlDocument:
@@ -216,7 +256,14 @@ def read_yaml_text(text: str, path: str, *, track: bool = False) -> YamlDocument
     locate errors precisely after a fast first pass found some).
     """
     doc = YamlDocument(path=path, value=None)
-    parser = _Loader(text)
+    try:
+        parser = _Loader(text)
+    except UnicodeEncodeError as exc:  # a lone surrogate: only possible in text that did not come from a file
+        line, column = _text_position(text, exc.start)
+        doc.problems.append(
+            Problem(Location(path, line, column), "E011", "text is not valid Unicode (a lone surrogate)")
+        )
+        return doc
     try:
         documents = 0
         while True:
@@ -226,7 +273,9 @@ def read_yaml_text(text: str, path: str, *, track: bool = False) -> YamlDocument
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    raise _Refused(event.start_mark, "E008", "a seed file holds one YAML document, found a second '---'")
+                    raise _Refused(
+                        event.start_mark, "E008", "a seed file holds one YAML document, found a second '---'"
+                    )
                 parser.get_event()
                 doc.value = _build(parser, doc, track)
             else:
@@ -240,17 +289,34 @@ def read_yaml_text(text: str, path: str, *, track: bool = False) -> YamlDocument
         line, column = _pos(mark) if mark else (1, 1)
         message = f"YAML syntax: {exc.problem or exc.context}"
         if exc.context and exc.problem:
-            message += f" ({exc.context})"
-        doc.problems.append(
-            Problem(Location(path, line, column), "E001", message, hint="check indentation, colons and quotes")
-        )
+            started = exc.context_mark
+            since = f" started at line {started.line + 1}" if started and mark and started.line != mark.line else ""
+            message += f" ({exc.context}{since})"
+        hint = "check indentation, colons and quotes"
+        if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+            hint = "indent with spaces; YAML does not allow tabs there"
+        doc.problems.append(Problem(Location(path, line, column), "E001", message, hint=hint))
         doc.value = None
-    except yaml.YAMLError as exc:  # reader errors: bad characters
-        doc.problems.append(Problem(Location(path, 1, 1), "E001", f"YAML: {exc}"))
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as a control character
+        line, column = _text_position(text, exc.position)
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        message = f"YAML syntax: character U+{ord(character):04X} is not allowed ({exc.reason})"
+        doc.problems.append(Problem(Location(path, line, column), "E001", message, hint="remove the character"))
+        doc.value = None
+    except yaml.YAMLError as exc:  # pragma: no cover - every libyaml error above carries a mark
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        doc.problems.append(Problem(Location(path, 1, 1), "E001", f"YAML syntax: {first_line}"))
         doc.value = None
     finally:
         parser.dispose()
     return doc
+
+
+def _text_position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of a character index."""
+    index = max(0, min(index, len(text)))
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def read_yaml(path: Path, *, display: str | None = None, track: bool = False) -> YamlDocument:
@@ -260,7 +326,10 @@ def read_yaml(path: Path, *, display: str | None = None, track: bool = False) ->
         size = path.stat().st_size
         if size > MAX_BYTES:
             problem = Problem(
-                Location(shown), "E009", f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", hint="split it into several files"
+                Location(shown),
+                "E009",
+                f"file is {size:,} bytes; the limit is {MAX_BYTES:,}",
+                hint="split it into several files",
             )
             return YamlDocument(shown, None, [problem])
         raw = path.read_bytes()
@@ -271,6 +340,12 @@ def read_yaml(path: Path, *, display: str | None = None, track: bool = False) ->
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        problem = Problem(Location(shown, line, column), "E011", "file is not valid UTF-8", hint="save it as UTF-8")
+        byte = raw[exc.start]
+        problem = Problem(
+            Location(shown, line, column),
+            "E011",
+            f"file is not valid UTF-8 (byte 0x{byte:02X})",
+            hint="save it as UTF-8",
+        )
         return YamlDocument(shown, None, [problem])
     return read_yaml_text(text, shown, track=track)
