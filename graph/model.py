@@ -259,14 +259,15 @@ def references(model: type[BaseModel]) -> dict[str, tuple[str, ...]]:
     >>> references(BackfillClaim)["replacing"]
     ('transfers', 'deployments')
     """
-    found = {}
+    found: dict[str, tuple[str, ...]] = {}
     for name, info in model.model_fields.items():
         extra = info.json_schema_extra
-        if isinstance(extra, dict) and "refers_to" in extra:
-            found[name] = tuple(extra["refers_to"])  # type: ignore[arg-type]
+        if isinstance(extra, dict) and isinstance(extra.get("refers_to"), list):
+            found[name] = tuple(str(section) for section in extra["refers_to"])  # type: ignore[union-attr]
     return found
 
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+_DATE_RE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 
 
 @total_ordering
@@ -421,7 +422,7 @@ class Quantity(_Strict):
 class Money(_Strict):
     """A value in millions of a currency (ISO 4217 code, or ``TIV`` for SIPRI trend-indicator values)."""
 
-    millions: float = Field(gt=0, description="The amount in millions.", examples=[3370])
+    millions: float = Field(gt=0, allow_inf_nan=False, description="The amount in millions.", examples=[3370])
     currency: Currency = Field(description="ISO 4217 code such as USD, EUR, PLN; TIV for SIPRI TIV.")
     qualifier: Qualifier = Field(Qualifier.exact, description="How exact the amount is.")
 

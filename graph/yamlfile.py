@@ -33,7 +33,7 @@ try:  # libyaml's parser; the pure-Python one is a slower fallback.
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "YamlDocument", "read_yaml", "read_yaml_text"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "Track", "YamlDocument", "read_yaml", "read_yaml_text"]
 
 MAX_DEPTH = 32
 MAX_BYTES = 64 * 1024 * 1024
@@ -52,8 +52,9 @@ _FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+
 class YamlDocument:
     """A parsed file: its value, and positions (1-based line, column) of values and keys.
 
-    Positions are kept for the records (depth 2) always, and for every value
-    when read with ``track=True``; :meth:`position` falls back to the nearest
+    Positions are kept for the sections and the records in them always, for every
+    value when read with ``track=True``, or for the given paths (and their parents)
+    with ``track=frozenset({...})``; :meth:`position` falls back to the nearest
     enclosing value that has one.
     """
 
@@ -62,6 +63,10 @@ class YamlDocument:
     problems: list[Problem] = field(default_factory=list)
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def knows(self, path: Path_, *, key: bool = False) -> bool:
+        """Whether the exact position of the value at ``path`` (or of its key) was kept."""
+        return path in (self.keys if key else self.values)
 
     def position(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at ``path`` (or of its key, with ``key=True``)."""
@@ -168,16 +173,29 @@ _NOT_A_KEY = "mapping keys must be plain values, not lists or mappings"
 _DUPLICATE_HINT = "a mapping holds each key once; YAML would silently keep only one: remove or rename one"
 
 
-def _build(parser: Any, doc: YamlDocument, track: bool) -> Any:
+Track = bool | frozenset[Path_]
+"""Which positions to keep: ``False`` the records' (fast), ``True`` every value's, or those of the given paths."""
+
+# What a collection keeps of its children's positions.
+_NONE, _CONTAINERS, _ALL, _WANTED = range(4)
+
+
+def _prefixes(paths: frozenset[Path_]) -> frozenset[Path_]:
+    return frozenset(path[:end] for path in paths for end in range(len(path) + 1))
+
+
+def _build(parser: Any, doc: YamlDocument, track: Track) -> Any:
     """Turn the event stream of one document into plain values, iteratively (no recursion to exhaust).
 
     This loop is the hot path of every load, hence its flat shape: one pass, type checks by identity,
-    and paths built only for the values whose positions are kept.
+    and paths built only for the values whose positions are kept. The fast pass keeps the positions
+    of the sections and of the records (collections two levels down) only, so memory stays
+    proportional to the data even for a file of a million scalars.
     """
     values, keys = doc.values, doc.keys
-    keep = None if track else 2  # positions are kept for paths up to this length (all when tracking)
+    wanted = _prefixes(track) if isinstance(track, frozenset) else frozenset()
     # A frame per open collection: [container, its path, pending key (value, mark) or None,
-    # key -> line for the duplicate check, is a mapping, positions of its children are kept]
+    # key -> line for the duplicate check, is a mapping, what it keeps of its children's positions]
     stack: list[list[Any]] = []
     root: Any = None
     while True:
@@ -200,6 +218,7 @@ def _build(parser: Any, doc: YamlDocument, track: bool) -> Any:
                 values[()] = _pos(mark)
             else:
                 frame = stack[-1]
+                keeps = frame[5]
                 if frame[4]:  # a mapping: this value is either a key or the value of the pending key
                     pending = frame[2]
                     if pending is None:
@@ -220,20 +239,23 @@ def _build(parser: Any, doc: YamlDocument, track: bool) -> Any:
                     key, key_mark = pending
                     frame[2] = None
                     frame[0][key] = value
-                    if frame[5] or opens:
-                        child = (*frame[1], key)
-                        if frame[5]:
-                            keys[child] = _pos(key_mark)
-                            values[child] = _pos(mark)
                 else:
                     container = frame[0]
-                    if frame[5] or opens:
-                        child = (*frame[1], len(container))
-                        if frame[5]:
-                            values[child] = _pos(mark)
+                    key, key_mark = len(container), None
                     container.append(value)
+                if keeps is not _NONE or opens:
+                    child = (*frame[1], key)
+                    if keeps is _ALL or (keeps is _CONTAINERS and opens) or (keeps is _WANTED and child in wanted):
+                        values[child] = _pos(mark)
+                        if key_mark is not None:
+                            keys[child] = _pos(key_mark)
             if opens:
-                keeps = keep is None or len(child) < keep
+                if track is True:
+                    keeps = _ALL
+                elif wanted:
+                    keeps = _WANTED
+                else:  # the fast pass: every section, and the records inside them
+                    keeps = _ALL if not child else _CONTAINERS if len(child) == 1 else _NONE
                 stack.append([value, child, None, {}, kind is yaml.MappingStartEvent, keeps])
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             stack.pop()
@@ -249,11 +271,12 @@ def _build(parser: Any, doc: YamlDocument, track: bool) -> Any:
         # StreamStart/DocumentStart carry nothing we need; anchors without aliases are harmless.
 
 
-def read_yaml_text(text: str, path: str, *, track: bool = False) -> YamlDocument:
+def read_yaml_text(text: str, path: str, *, track: Track = False) -> YamlDocument:
     """Parse YAML text safely; problems are returned on the document, never raised.
 
-    With ``track=True`` the position of every value is kept (slower; used to
-    locate errors precisely after a fast first pass found some).
+    By default only the positions of the sections and the records are kept (the fast pass).
+    With ``track=True`` the position of every value is kept; with a set of paths, those of
+    these paths (how the loader locates problems deeper than a record, in a second pass).
     """
     doc = YamlDocument(path=path, value=None)
     try:
@@ -319,7 +342,7 @@ def _text_position(text: str, index: int) -> tuple[int, int]:
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
-def read_yaml(path: Path, *, display: str | None = None, track: bool = False) -> YamlDocument:
+def read_yaml(path: Path, *, display: str | None = None, track: Track = False) -> YamlDocument:
     """Read and parse one YAML file; size and encoding problems become located problems."""
     shown = display or str(path)
     try:
@@ -332,7 +355,13 @@ def read_yaml(path: Path, *, display: str | None = None, track: bool = False) ->
                 hint="split it into several files",
             )
             return YamlDocument(shown, None, [problem])
-        raw = path.read_bytes()
+        with path.open("rb") as handle:  # bounded, should the file grow after stat or lie about its size
+            raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            problem = Problem(
+                Location(shown), "E009", f"file is over {MAX_BYTES:,} bytes", hint="split it into several files"
+            )
+            return YamlDocument(shown, None, [problem])
     except OSError as exc:
         return YamlDocument(shown, None, [Problem(Location(shown), "E010", f"cannot read file: {exc.strerror}")])
     try:
