@@ -7,6 +7,7 @@ from st_link_analysis import st_link_analysis
 
 from app_pages.shared import CytoscapeStyle, chain_label, chains_for, dataset, set_url, show_sources, url_params
 from graph.chains import CHAIN_RULES, DEFAULT_WINDOW_DAYS
+from graph.errors import ArmsgraphError
 from graph.model import Category
 from graph.views.chain_view import leg_records, leg_rows, legs_elements
 from graph.views.elements import graph_styles
@@ -40,15 +41,21 @@ category = st.sidebar.selectbox("Category", [c.value for c in Category], key="ca
 which = st.sidebar.radio("Which", ["all", "curated only", "inferred only"], key="which", horizontal=True)
 rules = st.sidebar.multiselect("Inference rules", list(CHAIN_RULES), key="rules", placeholder="all",
                                format_func=lambda code: f"{code}: {CHAIN_RULES[code].name}")
+since = st.sidebar.text_input("Some leg dated on or after", key="since", placeholder="YYYY, YYYY-MM or YYYY-MM-DD")
+until = st.sidebar.text_input("Some leg dated on or before", key="until", placeholder="YYYY, YYYY-MM or YYYY-MM-DD")
 window = st.sidebar.number_input("Window (days between legs)", 0, 3650, DEFAULT_WINDOW_DAYS, step=30, key="window")
 limit = st.sidebar.number_input("Show at most", 1, 1000, 100, step=10, key="limit")
 
 filters = {
     "from_": origin, "via": via, "to": destination, "category": category,
     "curated_only": which == "curated only", "inferred_only": which == "inferred only",
-    "rules": rules or None, "window_days": int(window),
+    "rules": rules or None, "window_days": int(window), "since": since.strip() or None, "until": until.strip() or None,
 }
-chains = chains_for(data, int(limit), **filters)
+try:
+    chains = chains_for(data, int(limit), **filters)
+except ArmsgraphError as exc:  # a mistyped date, say: one line, as the CLI would say it
+    st.error(markdown_text(str(exc)))
+    st.stop()
 st.caption(f"{len(chains)} chain(s), best first. Curated chains come from sourced backfill claims; "
            "inferred ones from the rules, and always score lower.")
 if not chains:

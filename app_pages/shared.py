@@ -165,8 +165,9 @@ def show_details(details: Details) -> None:
     if details.facts:
         st.markdown("  \n".join(f"**{markdown_text(k)}:** {markdown_text(v)}" for k, v in details.facts))
     if details.kind != "transfer" and details.transfers:
-        listed = markdown_text(", ".join(details.transfers[:30]))
-        st.caption(f"{len(details.transfers)} transfer(s) in this view: {listed}")
+        listed = markdown_text(", ".join(details.transfers[:12]))
+        more = f" and {len(details.transfers) - 12} more" if len(details.transfers) > 12 else ""
+        st.caption(f"{len(details.transfers)} transfer(s) in this view: {listed}{more}")
     st.markdown(f"**Sources ({len(details.sources)})**")
     for source in details.sources:
         when = f", {markdown_text(source.date)}" if source.date else ""

@@ -134,6 +134,13 @@ def test_chains_filters_curated_only() -> None:
     assert list(app.dataframe[0].value["chain"]) == ["kor-pol-ukr-replacement"]
 
 
+def test_a_mistyped_date_in_the_chain_filters_is_one_clear_line() -> None:
+    app = open_page("chains")
+    app.sidebar.text_input(key="since").input("last spring").run()
+    assert not app.exception
+    assert "last spring" in app.error[0].value
+
+
 def test_a_chain_link_opens_that_chain() -> None:
     app = open_page("chains", {"chain": "R1:kor-pol-fa50-block10-2022>pol-ukr-mig29-2023"})
     assert app.selectbox(key="chain").value == "R1:kor-pol-fa50-block10-2022>pol-ukr-mig29-2023"
@@ -170,6 +177,11 @@ def test_map_reads_the_world_from_the_apps_static_files() -> None:
     assert '"topojsonURL": "/app/static/topojson/"' in chart.proto.config
     assert "Poland → Ukraine: 3 transfers" in chart.proto.spec
     assert (ROOT / "static" / "topojson" / "world_110m.json").stat().st_size > 100_000
+
+
+def test_the_map_region_comes_from_the_link() -> None:
+    app = open_page("map", {"region": "europe"})
+    assert '"scope":"europe"' in app.get("plotly_chart")[0].proto.spec
 
 
 def test_data_tables_search_every_word() -> None:
@@ -227,3 +239,13 @@ def test_bad_data_shows_every_problem_instead_of_a_traceback(monkeypatch: pytest
     app = open_page("graph")
     assert "nothing was loaded" in app.error[0].value
     assert "date-wrong-format.yaml" in app.code[0].value
+
+
+def test_the_app_reads_data_from_the_command_line_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app_pages.shared import data_dirs
+
+    assert data_dirs(["--data", "a", "--data", "b"]) == ("a", "b")
+    monkeypatch.setenv("ARMSGRAPH_DATA", "x:y")
+    assert data_dirs([]) == ("x", "y")
+    monkeypatch.delenv("ARMSGRAPH_DATA")
+    assert data_dirs([]) == ()  # graph.load_dataset then reads the bundled seeds

@@ -16,7 +16,7 @@ from graph.model import Actor, Category, Confidence, Transfer, TransferKind, Tra
 from graph.sparql import run_query
 from graph.views.elements import PAIR_SEPARATOR, element_details, graph_view, layout_positions
 from graph.views.filters import TransferFilter, filter_options, filter_transfers, view_dataset
-from graph.views.geo import country_centroids, map_view
+from graph.views.geo import REGIONS, TOPOJSON_DIR, country_centroids, map_view
 from graph.views.query import view_query
 from graph.views.safety import component_text, markdown_link, markdown_text, safe_url
 from graph.views.state import filter_from_params, filter_to_params
@@ -198,6 +198,11 @@ def test_every_state_in_the_fixture_has_a_centroid_on_the_bundled_map(dataset: D
     assert all(a.id in centroids for a in dataset.actors.values() if a.kind.value == "state")
 
 
+@pytest.mark.parametrize("region", REGIONS)
+def test_every_map_region_has_its_world_file_in_the_static_folder(region: str) -> None:
+    assert (TOPOJSON_DIR / f"{region.replace(' ', '-')}_110m.json").stat().st_size > 10_000
+
+
 def test_an_organisation_without_a_country_is_listed_as_not_on_the_map(dataset: Dataset) -> None:
     eu = Actor(id="EU", name="European Union", kind="organisation")
     leg = dataset.transfers["pol-ukr-t72-2022"].model_copy(update={"id": "eu-leg", "supplier": "EU"})
@@ -207,6 +212,13 @@ def test_an_organisation_without_a_country_is_listed_as_not_on_the_map(dataset: 
     view = map_view(data, list(data.transfers.values()))
     assert view.not_drawn == ["EU"]
     assert view.pairs == 2
+
+
+def test_two_legs_with_the_same_system_and_actors_get_a_row_each(dataset: Dataset) -> None:
+    first = dataset.transfers["pol-ukr-t72-2022"]
+    second = first.model_copy(update={"id": "pol-ukr-t72-second"})
+    rows = {m.leg for m in leg_milestones(dataset, [first, second])}
+    assert rows == {"Poland → Ukraine: T-72M1 [pol-ukr-t72-2022]", "Poland → Ukraine: T-72M1 [pol-ukr-t72-second]"}
 
 
 def test_deliveries_per_year_add_up_what_each_leg_recorded(dataset: Dataset) -> None:

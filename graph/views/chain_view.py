@@ -4,7 +4,8 @@ Works on :class:`graph.chains.ChainLeg` objects, which chains and paths share.
 
 >>> from graph import load_dataset
 >>> from graph.chains import find_chains
->>> dataset = load_dataset(["tests/data/app"])
+>>> from pathlib import Path  # the app test fixture, next to the package
+>>> dataset = load_dataset([Path(__file__).parents[2] / "tests" / "data" / "app"])
 >>> chain = find_chains(dataset, curated_only=True)[0]
 >>> [n["data"]["id"] for n in legs_elements(dataset, chain.legs)["nodes"]]
 ['KOR', 'POL', 'UKR']

@@ -8,7 +8,8 @@ Text sent to the component goes through :func:`~graph.views.safety.component_tex
 its info panel writes element data with ``innerHTML``.
 
 >>> from graph import load_dataset
->>> dataset = load_dataset(["tests/data/app"])
+>>> from pathlib import Path  # the app test fixture, next to the package
+>>> dataset = load_dataset([Path(__file__).parents[2] / "tests" / "data" / "app"])
 >>> view = graph_view(dataset, list(dataset.transfers.values()))
 >>> sorted(node["data"]["id"] for node in view.elements["nodes"])
 ['KOR', 'POL', 'UKR']
@@ -152,8 +153,8 @@ def _legend_label(colour_by: ColourBy, value: str) -> str:
 
 
 def _edge_width(quantity: int | None) -> float:
-    """1.5 px for an unknown or single item, growing with the log of the count."""
-    return round(1.5 + 2.0 * math.log10(1 + (quantity or 0)), 2)
+    """1.5 px for an unknown or single item, growing with the log of the count (5 px at 1,000)."""
+    return round(1.5 + 1.2 * math.log10(1 + (quantity or 0)), 2)
 
 
 def _node_for(dataset: Dataset, actor_id: str, fold_companies: bool) -> str:
@@ -166,13 +167,15 @@ def _node_for(dataset: Dataset, actor_id: str, fold_companies: bool) -> str:
 def layout_positions(
     edges: Sequence[tuple[str, str]], nodes: Sequence[str], seed: int = 7
 ) -> dict[str, tuple[float, float]]:
-    """A spring layout (networkx), scaled so neighbouring nodes sit about :data:`NODE_SPACING` apart.
+    """A spring layout (networkx) per connected component, components packed in rows, biggest first.
 
-    Deterministic for a given seed.
+    Neighbouring nodes sit about :data:`NODE_SPACING` apart. Laying out each component on its
+    own keeps a small island (two states trading only with each other) from pushing the main
+    network into a corner. Deterministic for a given seed.
 
-    >>> positions = layout_positions([("A", "B"), ("B", "C")], ["A", "B", "C"])
-    >>> sorted(positions), positions == layout_positions([("A", "B"), ("B", "C")], ["A", "B", "C"])
-    (['A', 'B', 'C'], True)
+    >>> positions = layout_positions([("A", "B"), ("B", "C"), ("X", "Y")], ["A", "B", "C", "X", "Y"])
+    >>> sorted(positions), positions == layout_positions([("A", "B"), ("B", "C"), ("X", "Y")], list("ABCXY"))
+    (['A', 'B', 'C', 'X', 'Y'], True)
     """
     graph = nx.Graph()
     graph.add_nodes_from(sorted(nodes))
@@ -180,12 +183,26 @@ def layout_positions(
         if a != b:
             weight = graph.edges[a, b]["weight"] + 1 if graph.has_edge(a, b) else 1
             graph.add_edge(a, b, weight=weight)
-    if not graph:
-        return {}
-    count = graph.number_of_nodes()
-    raw = nx.spring_layout(graph, seed=seed, iterations=100 if count < 500 else 50)
-    scale = NODE_SPACING * max(2.0, math.sqrt(count)) * 1.5
-    return {node: (round(float(x) * scale, 1), round(float(y) * scale, 1)) for node, (x, y) in raw.items()}
+    components = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c[0]))
+    placed: dict[str, tuple[float, float]] = {}
+    row_width = NODE_SPACING * 6 * max(2.0, math.sqrt(graph.number_of_nodes()))
+    x = y = row_height = 0.0
+    for component in components:
+        count = len(component)
+        radius = NODE_SPACING * (1.0 + 1.4 * math.sqrt(count)) if count > 1 else NODE_SPACING / 2
+        if count == 1:
+            local = {component[0]: (0.0, 0.0)}
+        else:
+            sub = graph.subgraph(component)
+            raw = nx.spring_layout(sub, seed=seed, iterations=100 if count < 500 else 50)
+            local = {node: (float(px) * radius, float(py) * radius) for node, (px, py) in raw.items()}
+        if x > 0 and x + 2 * radius > row_width:  # wrap to a new row
+            x, y, row_height = 0.0, y + row_height + NODE_SPACING, 0.0
+        for node, (px, py) in local.items():
+            placed[node] = (round(x + radius + px, 1), round(y + radius + py, 1))
+        x += 2 * radius + NODE_SPACING
+        row_height = max(row_height, 2 * radius)
+    return placed
 
 
 def graph_view(
@@ -226,7 +243,7 @@ def graph_view(
                         "count": len(legs),
                         "units": total,
                         "colour": colour,
-                        "width": round(1.5 + 3.0 * math.log10(1 + len(legs)), 2),
+                        "width": round(1.5 + 2.0 * math.log10(1 + len(legs)), 2),
                     }
                 }
             )
@@ -296,6 +313,7 @@ def graph_styles() -> list[dict[str, Any]]:
                 "target-arrow-color": "data(colour)",
                 "target-arrow-shape": "triangle",
                 "curve-style": "bezier",
+                "control-point-step-size": 12,  # parallel transfers fan out tightly, not in wide loops
                 "width": "data(width)",
                 "label": "data(caption)",
                 "font-size": 7,
@@ -377,7 +395,8 @@ def element_details(dataset: Dataset, transfers: Sequence[Transfer], element_id:
     Only ``transfers`` (the view's) are listed for an actor or a pair.
 
     >>> from graph import load_dataset
-    >>> dataset = load_dataset(["tests/data/app"])
+    >>> from pathlib import Path  # the app test fixture, next to the package
+    >>> dataset = load_dataset([Path(__file__).parents[2] / "tests" / "data" / "app"])
     >>> details = element_details(dataset, list(dataset.transfers.values()), "pol-ukr-t72-2022")
     >>> details.title, [s.url for s in details.sources]
     ('Poland → Ukraine: T-72M1', ['https://defence-blog.com/poland-confirms-that-ukraine-receives-hundreds-t-72-tanks/'])

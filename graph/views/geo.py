@@ -1,7 +1,7 @@
 """The Map page: country centroids from the bundled world map, and arrows between countries.
 
-The map is plotly ``Scattergeo`` over ``static/topojson/world_110m.json`` (served by Streamlit,
-never fetched from a CDN). Centroids are read from the same file (``properties.ct``), so no
+The map is plotly ``Scattergeo`` over ``static/topojson/world_110m.json`` (or a region's file;
+served by Streamlit, never fetched from a CDN). Centroids are read from the same file (``properties.ct``), so no
 coordinate is typed in by hand or fetched at runtime. Companies sit at their state's centroid;
 actors with neither (an organisation, a state too small for the 1:110m map) are listed as
 not drawn.
@@ -27,13 +27,17 @@ from ..dataset import Dataset
 from ..model import Transfer
 from .elements import colour_of
 
-__all__ = ["TOPOJSON_DIR", "TOPOJSON_URL", "MapView", "country_centroids", "map_view"]
+__all__ = ["REGIONS", "TOPOJSON_DIR", "TOPOJSON_URL", "MapView", "country_centroids", "map_view"]
 
 TOPOJSON_DIR = Path(__file__).resolve().parents[2] / "static" / "topojson"
 """Where the world topojson is kept (served as ``/app/static/topojson/``)."""
 
 TOPOJSON_URL = "/app/static/topojson/"
 """The ``topojsonURL`` plotly is given: Streamlit's static file route."""
+
+
+REGIONS = ("world", "europe", "asia", "africa", "north america", "south america")
+"""Plotly geo scopes the map offers; each has its file in ``static/topojson/`` (``europe_110m.json``)."""
 
 
 @lru_cache(maxsize=4)
@@ -72,13 +76,16 @@ def _name(dataset: Dataset, actor_id: str) -> str:
     return actor.name if actor is not None else actor_id
 
 
-def map_view(dataset: Dataset, transfers: Sequence[Transfer], *, max_pairs: int = 400) -> MapView:
+def map_view(
+    dataset: Dataset, transfers: Sequence[Transfer], *, max_pairs: int = 400, region: str = "world"
+) -> MapView:
     """Arrows from supplier to recipient, one per country pair, coloured by the commonest category.
 
     Only the ``max_pairs`` pairs with most transfers are drawn, so a 30k-transfer import stays fast.
 
     >>> from graph import load_dataset
-    >>> dataset = load_dataset(["tests/data/app"])
+    >>> from pathlib import Path  # the app test fixture, next to the package
+    >>> dataset = load_dataset([Path(__file__).parents[2] / "tests" / "data" / "app"])
     >>> view = map_view(dataset, list(dataset.transfers.values()))
     >>> view.pairs, view.not_drawn
     (2, [])
@@ -151,8 +158,11 @@ def map_view(dataset: Dataset, transfers: Sequence[Transfer], *, max_pairs: int 
                 showlegend=False,
             )
         )
+    if region not in REGIONS:
+        raise ValueError(f"unknown region {region!r}; choose one of {', '.join(REGIONS)}")
     figure.update_geos(
-        projection_type="natural earth",
+        scope=region,
+        projection_type="natural earth" if region == "world" else "mercator",
         showcountries=True,
         countrycolor="#bbbbbb",
         showland=True,

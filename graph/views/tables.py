@@ -4,7 +4,8 @@ Rows are plain dicts of text and numbers (the app hands them to ``st.dataframe``
 draws text, never markup). Source addresses are kept only when they are http(s).
 
 >>> from graph import load_dataset
->>> dataset = load_dataset(["tests/data/app"])
+>>> from pathlib import Path  # the app test fixture, next to the package
+>>> dataset = load_dataset([Path(__file__).parents[2] / "tests" / "data" / "app"])
 >>> [row["id"] for row in search_rows(transfer_rows(dataset), "t-72")]
 ['pol-ukr-t72-2022']
 """
@@ -18,7 +19,16 @@ from ..dataset import Dataset
 from ..model import PartialDate, Transfer
 from .safety import safe_url
 
-__all__ = ["TABLES", "actor_rows", "search_rows", "source_rows", "system_rows", "transfer_rows"]
+__all__ = [
+    "TABLES",
+    "actor_rows",
+    "row_text",
+    "search_rows",
+    "source_rows",
+    "system_rows",
+    "text_matches",
+    "transfer_rows",
+]
 
 Row = dict[str, Any]
 _FAR_FUTURE = PartialDate(9999)  # undated transfers sort last
@@ -133,18 +143,26 @@ TABLES = {"transfers": transfer_rows, "actors": actor_rows, "systems": system_ro
 """Table name -> the function that builds its rows from a dataset."""
 
 
+def row_text(row: Row) -> str:
+    """Every cell of a row as one case-folded string, to search in (compute once, search often)."""
+    return " ".join(str(value) for value in row.values()).casefold()
+
+
+def text_matches(texts: Sequence[str], text: str) -> list[bool]:
+    """For each of :func:`row_text`'s strings, whether every word of ``text`` is in it.
+
+    >>> text_matches(["south korea", "poland"], "Korea")
+    [True, False]
+    """
+    words = text.casefold().split()
+    return [all(word in haystack for word in words) for haystack in texts]
+
+
 def search_rows(rows: Sequence[Row], text: str) -> list[Row]:
     """Rows where every word of ``text`` appears in some cell (case-insensitive); all rows for no text.
 
     >>> search_rows([{"a": "South Korea"}, {"a": "Poland"}], "korea south")
     [{'a': 'South Korea'}]
     """
-    words = text.casefold().split()
-    if not words:
-        return list(rows)
-    found = []
-    for row in rows:
-        haystack = " ".join(str(value) for value in row.values()).casefold()
-        if all(word in haystack for word in words):
-            found.append(row)
-    return found
+    keep = text_matches([row_text(row) for row in rows], text)
+    return [row for row, kept in zip(rows, keep, strict=True) if kept]

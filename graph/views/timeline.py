@@ -6,7 +6,8 @@ at the end of that year), so the gap
 between "old kit out" and "new kit in" shows at a glance.
 
 >>> from graph import load_dataset
->>> dataset = load_dataset(["tests/data/app"])
+>>> from pathlib import Path  # the app test fixture, next to the package
+>>> dataset = load_dataset([Path(__file__).parents[2] / "tests" / "data" / "app"])
 >>> legs = [dataset.transfers["pol-ukr-t72-2022"], dataset.transfers["kor-pol-k2-exec1-2022"]]
 >>> [(m.milestone, m.day.isoformat()) for m in leg_milestones(dataset, legs) if m.transfer.startswith("kor")][:3]
 [('signed', '2022-08-26'), ('first delivery', '2022-12-01'), ('delivered in year', '2022-12-31')]
@@ -76,11 +77,22 @@ def leg_label(dataset: Dataset, transfer: Transfer | Deployment) -> str:
     return f"{name(transfer.supplier)} → {name(transfer.recipient)}: {system.name if system else transfer.system}"
 
 
+def _row_labels(dataset: Dataset, legs: Sequence[Transfer | Deployment]) -> list[str]:
+    """One label per leg; legs that would share a label (two BMP-1 deliveries) get their id added."""
+    labels = [leg_label(dataset, leg) for leg in legs]
+    return [
+        f"{label} [{leg.id}]" if labels.count(label) > 1 else label
+        for label, leg in zip(labels, legs, strict=True)
+    ]
+
+
 def leg_milestones(dataset: Dataset, legs: Sequence[Transfer | Deployment]) -> list[Milestone]:
-    """Every dated milestone of the legs, leg by leg in the order given, then by day."""
+    """Every dated milestone of the legs, leg by leg in the order given, then by day.
+
+    ``leg`` is the leg's row label: unique, even for two legs of the same system between the same actors.
+    """
     found = []
-    for transfer in legs:
-        label = leg_label(dataset, transfer)
+    for transfer, label in zip(legs, _row_labels(dataset, legs), strict=True):
         events = [
             Milestone(label, transfer.id, name.replace("_", " "), date.earliest(), f"{name.replace('_', ' ')}: {date}")
             for name, date in transfer.dates().items()
@@ -97,7 +109,7 @@ def legs_figure(dataset: Dataset, legs: Sequence[Transfer | Deployment], title: 
     """One row per leg (first leg at the top): a bar over its known span and its milestones."""
     milestones = leg_milestones(dataset, legs)
     figure = go.Figure()
-    labels = [leg_label(dataset, leg) for leg in legs]
+    labels = _row_labels(dataset, legs)
     for leg, label in zip(legs, labels, strict=True):
         days = [m.day for m in milestones if m.transfer == leg.id]
         ends = [date.latest() for date in leg.dates().values()]
@@ -107,7 +119,8 @@ def legs_figure(dataset: Dataset, legs: Sequence[Transfer | Deployment], title: 
         colour = "#778AAE" if isinstance(leg, Deployment) else colour_of(dataset, leg, "category")[1]
         figure.add_trace(
             go.Scatter(
-                x=[min(days), max([*days, *ends])],
+                # A year's deliveries may have come any time that year: the bar starts on its first day.
+                x=[min([*days, *(dt.date(y, 1, 1) for y in getattr(leg, "deliveries", {}))]), max([*days, *ends])],
                 y=[html.escape(label)] * 2,
                 mode="lines",
                 line={"width": 10, "color": colour},
