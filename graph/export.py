@@ -3,8 +3,8 @@
 The CLI (``armsgraph export --format``), the app and the tests all loop over :data:`FORMATS`.
 Every writer is deterministic: the same data gives the same bytes. RDF formats
 are written from the triples sorted as N-Triples lines (Oxigraph serialises
-Turtle, TriG, N-Quads and RDF/XML; rdflib compacts JSON-LD with the published
-``graph/context.jsonld``). TriG and N-Quads put the triples in the named graph
+Turtle, TriG, N-Quads and RDF/XML; JSON-LD is compacted here with the published
+``graph/context.jsonld``, embedded as its ``@context``). TriG and N-Quads put the triples in the named graph
 :data:`~graph.rdf.DATASET_IRI`. GraphML, GEXF and CSV are written from the
 networkx projection (:func:`graph.network.build_network`); CSV is a zip of
 ``nodes.csv`` and ``edges.csv``.
@@ -172,24 +172,73 @@ def jsonld_context() -> dict[str, Any]:
     return context
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+class _Compactor:
+    """Compact IRIs and values with the published context (the subset of JSON-LD compaction our data needs).
+
+    rdflib's JSON-LD serialiser does the same about twenty times slower; the tests parse the
+    result back with rdflib and Jena and compare it with the graph.
+    """
+
+    def __init__(self, context: dict[str, Any]) -> None:
+        self.prefixes = sorted(
+            ((iri, name) for name, iri in context.items() if isinstance(iri, str) and iri.endswith(("/", "#"))),
+            key=lambda item: -len(item[0]),
+        )
+        self.terms: dict[str, tuple[str, bool]] = {}  # predicate IRI -> (term, values are IRIs)
+        for name, definition in context.items():
+            if isinstance(definition, str) and ":" in definition and not definition.endswith(("/", "#")):
+                self.terms[self.expand(definition)] = (name, False)
+            elif isinstance(definition, dict):
+                self.terms[self.expand(definition["@id"])] = (name, definition.get("@type") == "@id")
+
+    def expand(self, compact: str) -> str:
+        prefix, _, local = compact.partition(":")
+        return next(iri for iri, name in self.prefixes if name == prefix) + local
+
+    def compact(self, iri: str) -> str:
+        for namespace, name in self.prefixes:
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                return f"{name}:{iri[len(namespace):]}"
+        return iri
+
+    def key(self, predicate: str) -> tuple[str, bool]:
+        return self.terms.get(predicate) or (self.compact(predicate), False)
+
+    def value(self, term: Any, coerced: bool) -> Any:
+        if isinstance(term, ox.NamedNode):
+            return term.value if coerced else {"@id": term.value}
+        datatype = term.datatype.value
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        if datatype == _XSD + "string":
+            return term.value
+        if datatype == _XSD + "integer":
+            return int(term.value)
+        return {"@value": term.value, "@type": self.compact(datatype)}
+
+
 def _write_jsonld(dataset: Dataset, out: IO[bytes]) -> None:
-    from rdflib import Graph
-
-    # rdflib's memory store keeps insertion order, so sorted input gives sorted, stable output.
-    graph = Graph().parse(data=sorted_ntriples(dataset), format="nt")
-    document = json.loads(graph.serialize(format="json-ld", context=jsonld_context()))
-    # rdflib's node and value order varies between runs; JSON-LD arrays here are sets, so sort them.
-    text = json.dumps(_sorted_json(document), indent=1, sort_keys=True, ensure_ascii=False)
+    context = jsonld_context()
+    compactor = _Compactor(context)
+    nodes: dict[str, dict[str, Any]] = {}
+    for quad in ox.parse(sorted_ntriples(dataset), format=ox.RdfFormat.N_TRIPLES):
+        node = nodes.setdefault(quad.subject.value, {"@id": quad.subject.value})
+        if quad.predicate.value == _RDF_TYPE:
+            node.setdefault("@type", []).append(compactor.compact(quad.object.value))
+            continue
+        key, coerced = compactor.key(quad.predicate.value)
+        if coerced and not isinstance(quad.object, ox.NamedNode):
+            key, coerced = compactor.compact(quad.predicate.value), False  # the term is for IRIs only
+        node.setdefault(key, []).append(compactor.value(quad.object, coerced))
+    graph = [{k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in n.items()} for n in nodes.values()]
+    # Nodes and values come in the order of the sorted N-Triples lines, so the bytes depend on the data alone.
+    document = {"@context": context, "@graph": graph}
+    text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False)
     out.write(text.encode("utf-8") + b"\n")
-
-
-def _sorted_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _sorted_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        items = [_sorted_json(item) for item in value]
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
-    return value
 
 
 # --------------------------------------------------------------------------- networks

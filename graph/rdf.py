@@ -214,8 +214,12 @@ _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 # one "#" before the fragment, and non-ASCII "ucschar"s. Everything else is percent-encoded (UTF-8).
 _IRI_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?")
 _IRI_SAFE = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*(?:#[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?")
-_UCSCHAR = ((0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFEF)) + tuple(
-    (plane, plane + 0xFFFD) for plane in range(0x10000, 0xE0001, 0x10000)
+_UCSCHAR = (
+    (0xA0, 0xD7FF),
+    (0xF900, 0xFDCF),
+    (0xFDF0, 0xFFEF),
+    *((plane, plane + 0xFFFD) for plane in range(0x10000, 0xE0000, 0x10000)),
+    (0xE1000, 0xEFFFD),
 )
 _HEX = frozenset("0123456789ABCDEFabcdef")
 
@@ -242,9 +246,7 @@ def _iri(value: str) -> str:
         if char == "#" and not fragment:
             fragment = True
             out.append(char)
-        elif char == "%" and rest[index + 1 : index + 2] in _HEX and rest[index + 2 : index + 3] in _HEX:
-            out.append(char)
-        elif _iri_char(char) and char != "%":
+        elif _iri_char(char) or (char == "%" and {*rest[index + 1 : index + 3]} <= _HEX and index + 2 < len(rest)):
             out.append(char)
         else:
             out.append("".join(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass")))
@@ -293,6 +295,18 @@ _COMMENT = _p(RDFS.comment)
 _ALT = _p(SKOS.altLabel)
 _SAME = _p(OWL.sameAs)
 _DERIVED = _p(PROV.wasDerivedFrom)
+_AG_ACTOR = _p(AG.Actor)
+_AG_BACKFILLCLAIM = _p(AG.BackfillClaim)
+_AG_DELIVERY = _p(AG.Delivery)
+_AG_DEPLOYMENT = _p(AG.Deployment)
+_AG_MONEY = _p(AG.Money)
+_AG_REPORTEDFIGURE = _p(AG.ReportedFigure)
+_AG_SOURCE = _p(AG.Source)
+_AG_SYSTEM = _p(AG.System)
+_AG_TRANSFER = _p(AG.Transfer)
+_AG_COUNT = _p(AG.count)
+_AG_SORTDATE = _p(AG.sortDate)
+_AG_YEAR = _p(AG.year)
 _P = {model: {name: _p(term) for name, term in fields.items()} for model, fields in PREDICATES.items()}
 _QUANTITY = {_p(main): (_p(q), _p(u)) for main, (q, u) in QUANTITY_TERMS.items()}
 
@@ -320,7 +334,7 @@ def _common(lines: list[str], subject: str, label: str, notes: str | None, alias
 def _actor_lines(lines: list[str], actor: Actor, terms: _Terms) -> None:
     s = terms.record("actors", actor.id)
     p = _P[Actor]
-    lines.append(f"{s} {_TYPE} <{AG.Actor}> .")
+    lines.append(f"{s} {_TYPE} {_AG_ACTOR} .")
     lines.append(f"{s} {_TYPE} <{ACTOR_CLASSES[actor.kind]}> .")
     _common(lines, s, actor.name, actor.notes, actor.aliases)
     lines.append(f"{s} {p['kind']} {_text(actor.kind.value)} .")
@@ -333,7 +347,7 @@ def _actor_lines(lines: list[str], actor: Actor, terms: _Terms) -> None:
 def _system_lines(lines: list[str], system: System, terms: _Terms) -> None:
     s = terms.record("systems", system.id)
     p = _P[System]
-    lines.append(f"{s} {_TYPE} <{AG.System}> .")
+    lines.append(f"{s} {_TYPE} {_AG_SYSTEM} .")
     _common(lines, s, system.name, system.notes, system.aliases)
     lines.append(f"{s} {p['category']} <{category_iri(system.category.value)}> .")
     if system.era:
@@ -351,7 +365,7 @@ def _system_lines(lines: list[str], system: System, terms: _Terms) -> None:
 def _source_lines(lines: list[str], source: Source, terms: _Terms) -> None:
     s = terms.record("sources", source.id)
     p = _P[Source]
-    lines.append(f"{s} {_TYPE} <{AG.Source}> .")
+    lines.append(f"{s} {_TYPE} {_AG_SOURCE} .")
     _common(lines, s, source.title, source.notes)
     lines.append(f"{s} {p['publisher']} {_text(source.publisher)} .")
     lines.append(f"{s} {p['title']} {_text(source.title)} .")
@@ -374,7 +388,7 @@ def _transfer_lines(lines: list[str], transfer: Transfer, dataset: Dataset, term
     iri = str(record_iri("transfers", transfer.id))
     s = f"<{iri}>"
     p = _P[Transfer]
-    lines.append(f"{s} {_TYPE} <{AG.Transfer}> .")
+    lines.append(f"{s} {_TYPE} {_AG_TRANSFER} .")
     _common(lines, s, _transfer_label(transfer, dataset), transfer.notes)
     lines.append(f"{s} {p['supplier']} {terms.record('actors', transfer.supplier)} .")
     lines.append(f"{s} {p['recipient']} {terms.record('actors', transfer.recipient)} .")
@@ -392,19 +406,19 @@ def _transfer_lines(lines: list[str], transfer: Transfer, dataset: Dataset, term
             lines.append(f"{s} {p[name]} {_date(date)} .")
     start = transfer.start()
     if start is not None:
-        lines.append(f"{s} <{AG.sortDate}> \"{start.earliest().isoformat()}\"^^{_XSD_DATE} .")
+        lines.append(f"{s} {_AG_SORTDATE} \"{start.earliest().isoformat()}\"^^{_XSD_DATE} .")
     for year, count in sorted(transfer.deliveries.items()):
         node = f"<{iri}/delivery/{year}>"
         lines.append(f"{s} {p['deliveries']} {node} .")
-        lines.append(f"{node} {_TYPE} <{AG.Delivery}> .")
-        lines.append(f"{node} <{AG.year}> {_integer(year)} .")
-        lines.append(f"{node} <{AG.count}> {_integer(count)} .")
+        lines.append(f"{node} {_TYPE} {_AG_DELIVERY} .")
+        lines.append(f"{node} {_AG_YEAR} {_integer(year)} .")
+        lines.append(f"{node} {_AG_COUNT} {_integer(count)} .")
     if transfer.condition is not None:
         lines.append(f"{s} {p['condition']} {_text(transfer.condition.value)} .")
     if transfer.value is not None:
         money, m = f"<{iri}/value>", _P[Money]
         lines.append(f"{s} {p['value']} {money} .")
-        lines.append(f"{money} {_TYPE} <{AG.Money}> .")
+        lines.append(f"{money} {_TYPE} {_AG_MONEY} .")
         lines.append(f"{money} {m['millions']} {_decimal(transfer.value.millions)} .")
         lines.append(f"{money} {m['currency']} {_text(transfer.value.currency)} .")
         lines.append(f"{money} {m['qualifier']} {_text(transfer.value.qualifier.value)} .")
@@ -418,7 +432,7 @@ def _transfer_lines(lines: list[str], transfer: Transfer, dataset: Dataset, term
     for number, figure in enumerate(transfer.reported, start=1):
         node, r = f"<{iri}/reported/{number}>", _P[ReportedFigure]
         lines.append(f"{s} {p['reported']} {node} .")
-        lines.append(f"{node} {_TYPE} <{AG.ReportedFigure}> .")
+        lines.append(f"{node} {_TYPE} {_AG_REPORTEDFIGURE} .")
         lines.append(f"{node} {r['source']} {terms.record('sources', figure.source)} .")
         lines.append(f"{node} {r['measure']} {_text(figure.measure.value)} .")
         _quantity(lines, node, r["quantity"], figure.quantity)
@@ -433,7 +447,7 @@ def _deployment_lines(lines: list[str], deployment: Deployment, dataset: Dataset
     p = _P[Deployment]
     what = dataset.systems[deployment.system].name if deployment.system else "forces"
     label = f"{dataset.actors[deployment.provider].name} in {dataset.actors[deployment.host].name}: {what}"
-    lines.append(f"{s} {_TYPE} <{AG.Deployment}> .")
+    lines.append(f"{s} {_TYPE} {_AG_DEPLOYMENT} .")
     _common(lines, s, label, deployment.notes)
     lines.append(f"{s} {p['provider']} {terms.record('actors', deployment.provider)} .")
     lines.append(f"{s} {p['host']} {terms.record('actors', deployment.host)} .")
@@ -455,7 +469,7 @@ def _backfill_lines(lines: list[str], claim: BackfillClaim, dataset: Dataset, te
     s = terms.record("backfills", claim.id)
     p = _P[BackfillClaim]
     label = f"{claim.kind.value.replace('_', ' ')}: {', '.join(claim.replacing)} -> {', '.join(claim.enabled)}"
-    lines.append(f"{s} {_TYPE} <{AG.BackfillClaim}> .")
+    lines.append(f"{s} {_TYPE} {_AG_BACKFILLCLAIM} .")
     _common(lines, s, label, claim.notes)
     lines.append(f"{s} {p['kind']} {_text(claim.kind.value)} .")
     for ref in claim.replacing:
@@ -635,12 +649,19 @@ def _cache_path(dataset: Dataset, built: dt.datetime | PartialDate | None) -> Pa
     return cache_dir() / f"store-{key[:32]}.nt"
 
 
+_CACHE_KEEP = 8
+"""How many cached stores to keep (the newest); filtered views of a dataset each add one."""
+
+
 def _write_cache(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_bytes(data)
         temporary.replace(path)  # atomic: a reader never sees half a file
+        older = sorted(path.parent.glob("store-*.nt"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in older[_CACHE_KEEP:]:
+            stale.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only cache only costs speed
 

@@ -444,3 +444,10 @@ def test_a_well_formed_url_is_kept_as_it_is() -> None:
     url = "https://pl.wikipedia.org/wiki/%C5%81%C3%B3d%C5%BA?x=1&y=(2)#sec:3"
     assert rdf_module._iri(url) == f"<{url}>"
     assert rdf_module._iri("https://example.org/Łódź") == "<https://example.org/Łódź>"
+
+
+def test_the_cache_keeps_only_the_newest_stores(mini: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARMSGRAPH_CACHE_DIR", str(tmp_path))
+    for number in range(rdf_module._CACHE_KEEP + 3):
+        build_store(mini, built=PartialDate(2000 + number))  # each build time is its own cache entry
+    assert len(list(tmp_path.glob("store-*.nt"))) == rdf_module._CACHE_KEEP
