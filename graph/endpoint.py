@@ -147,7 +147,7 @@ def _outer_group_start(text: str, form: str) -> int:
             newline = text.find("\n", i)
             i = n if newline < 0 else newline + 1
             continue
-        if char == "<" and depth == 0:
+        if char == "<":  # an IRI (before the WHERE clause '<' is never an operator)
             close = text.find(">", i)
             if close > 0 and not any(c in text[i + 1 : close] for c in " \n\t"):
                 i = close + 1
@@ -242,7 +242,7 @@ class Endpoint:
             if limit is not None and len(rows) >= limit:
                 truncated = True
                 break
-            rows.append(tuple(solution[i] for i in range(len(columns))))
+            rows.append(tuple(solution))
         return QueryResult(
             form="select", columns=columns, rows=tuple(rows), truncated=truncated,
             seconds=time.perf_counter() - started, limit=limit, where=redact(self.url),
@@ -305,14 +305,23 @@ def oxigraph_executable() -> str:
     raise ArmsgraphError("the oxigraph server is not installed; install it with: pip install oxigraph")
 
 
+def _oxigraph_error(stderr: bytes, returncode: int) -> str:
+    """The ``Error: ...`` line of oxigraph's output (it follows it with a backtrace)."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("Error:"):
+            return line[len("Error:") :].strip()
+    return lines[0] if lines else f"exit code {returncode}"
+
+
 def _wait_until_ready(process: subprocess.Popen[bytes], url: str, deadline: float) -> None:
     import requests
 
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            error = (process.stderr.read() if process.stderr else b"").decode("utf-8", "replace")
-            last = error.strip().splitlines()[-1] if error.strip() else f"exit code {process.returncode}"
-            raise ArmsgraphError(f"the oxigraph server did not start: {last}")
+            error = _oxigraph_error(process.stderr.read() if process.stderr else b"", process.returncode)
+            hint = "; choose another --port" if "in use" in error else ""
+            raise ArmsgraphError(f"the oxigraph server did not start: {error}{hint}")
         try:
             requests.get(url, params={"query": "ASK {}"}, timeout=1)
             return
@@ -352,8 +361,9 @@ def serve(
             capture_output=True, check=False,
         )
         if loaded.returncode != 0:
-            message = loaded.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise ArmsgraphError(f"oxigraph could not load the graph: {message[-1] if message else loaded.returncode}")
+            raise ArmsgraphError(
+                f"oxigraph could not load the graph: {_oxigraph_error(loaded.stderr, loaded.returncode)}"
+            )
         dump.unlink()
         command = [
             executable, "serve-read-only", "--location", str(location), "--bind", f"{host}:{port}",

@@ -76,6 +76,7 @@ __all__ = [
     "run_named_query",
     "run_query",
     "store_for",
+    "term_text",
 ]
 
 DEFAULT_TIMEOUT = 30.0

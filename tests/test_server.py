@@ -261,6 +261,7 @@ def test_armsgraph_serve_answers_queries_refuses_updates_and_stops_on_ctrl_c(dat
 
         served = Endpoint(url, graph=None)  # the data is the default graph too
         assert int(run_query(served, COUNT).rows[0][0].value) == len(store_for(dataset))
+        assert int(run_query(Endpoint(url), COUNT).rows[0][0].value) == len(store_for(dataset))  # and the named graph
         chain = run_named_query(served, "backfill-chains", {"intermediary": "POL"})
         assert chain.rows == run_named_query(dataset, "backfill-chains", {"intermediary": "POL"}).rows
 
@@ -281,3 +282,32 @@ def test_armsgraph_serve_answers_queries_refuses_updates_and_stops_on_ctrl_c(dat
     assert code == 0
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/query", params={"query": "ASK {}"}, timeout=2)
+
+
+def test_serving_on_a_busy_port_gives_one_line_and_exit_code_1() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, _out, err = invoke("serve", "--port", str(port), "--data", str(DATA / "mini"))
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        "armsgraph: the oxigraph server did not start: Address already in use (os error 98); choose another --port"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "form", "expected"),
+    [
+        ("PREFIX x: <http://e/#>\nSELECT ?a WHERE { ?a ?b ?c }", "select", "SELECT ?a WHERE {"),
+        ("SELECT ?a # a comment with { braces }\nWHERE { ?a ?b '{' }", "select", "\nWHERE {"),
+        ("CONSTRUCT { ?a <http://e/#p> '}' } WHERE { ?a ?b ?c }", "graph", "} WHERE {"),
+        ("CONSTRUCT WHERE { ?a ?b ?c }", "graph", "CONSTRUCT WHERE {"),
+        ('ASK { ?a ?b """x { y""" }', "ask", "ASK {"),
+    ],
+)
+def test_remote_parameters_open_the_where_clause(query: str, form: str, expected: str) -> None:
+    from graph.endpoint import _outer_group_start
+
+    at = _outer_group_start(query, form)
+    assert query[:at].endswith(expected)

@@ -271,3 +271,12 @@ def test_the_cli_reads_a_query_from_a_file(tmp_path: Path) -> None:
 def test_the_cli_needs_a_query_or_a_name() -> None:
     code, _out, err = invoke("query", *DATA_ARGS)
     assert code == 2 and "give a query" in err
+
+
+def test_an_rdflib_graph_over_oxigraph_is_queried_on_its_store(dataset: Dataset) -> None:
+    from graph.rdf import rdf_graph
+
+    graph = rdf_graph(dataset)
+    assert store_for(graph) is graph.store._inner  # type: ignore[attr-defined]
+    result = run_query(graph, "SELECT (COUNT(*) AS ?legs) WHERE { ?t a ag:Transfer }")
+    assert result.rows[0][0].value == "5"
