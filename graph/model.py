@@ -36,6 +36,8 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 __all__ = [
+    "RECORD_TYPES",
+    "SECTIONS",
     "Actor",
     "ActorKind",
     "BackfillClaim",
@@ -50,13 +52,10 @@ __all__ = [
     "Money",
     "PartialDate",
     "Qualifier",
-    "RECORD_TYPES",
     "Quantity",
     "Record",
-    "ReportedFigure",
     "Ref",
-    "references",
-    "SECTIONS",
+    "ReportedFigure",
     "SeedFile",
     "Source",
     "SourceKind",
@@ -64,6 +63,7 @@ __all__ = [
     "Transfer",
     "TransferKind",
     "TransferStatus",
+    "references",
 ]
 
 # --------------------------------------------------------------------------- enums
@@ -283,7 +283,7 @@ class PartialDate:
     ('2023', datetime.date(2023, 12, 31))
     """
 
-    __slots__ = ("year", "month", "day")
+    __slots__ = ("day", "month", "year")
 
     def __init__(self, year: int, month: int | None = None, day: int | None = None) -> None:
         if day is not None and month is None:
