@@ -33,7 +33,7 @@ import itertools
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .dataset import Dataset
 from .errors import UsageError
@@ -242,8 +242,7 @@ class LegFacts:
     financed_by: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     """Two legs tied by a rule or a claim: ``into`` the intermediary, then ``out_of`` it.
 
     ``reason`` says why the rule matched (``older``, ``second_hand``, ``lineage``,
@@ -449,8 +448,12 @@ class ChainIndex:
 
     def covered_by_claim(self, leg_ids: Iterable[str]) -> bool:
         """True when one curated claim already names all these legs (contracts of one framework count as one)."""
-        roots = frozenset(self.facts[i].framework for i in leg_ids)
-        return any(roots <= claim for claim in self._claim_legs.get(next(iter(roots)), ()))
+        ids = list(leg_ids)
+        claims = self._claim_legs.get(self.facts[ids[0]].framework)
+        if claims is None:  # the common case: no claim names the first leg
+            return False
+        roots = frozenset(self.facts[i].framework for i in ids)
+        return any(roots <= claim for claim in claims)
 
 
 _INDEXES: dict[int, tuple[weakref.ref[Dataset], Any]] = {}
@@ -704,9 +707,9 @@ def stock_replenishment(into: LegFacts, out_of: LegFacts, window: int) -> str | 
     category to C, the two legs at most the window apart either way: A's deliveries refill the stocks B
     draws on (South Korean 155 mm shells bought by the US while US stocks went to Ukraine).
     """
-    if not (_through(into, out_of) and _apart(into, out_of, window)):
-        return None
     if into.category not in _CONSUMABLE_VALUES or into.category != out_of.category:
+        return None
+    if not (_through(into, out_of) and _apart(into, out_of, window)):
         return None
     return "restock"
 
@@ -749,54 +752,63 @@ def multi_hop(index: ChainIndex, links: list[Link], options: _Options) -> Iterat
     enabled by A -> B and itself replaces what C sends on to D. Links come from curated claims and from
     the pair rules in use; every actor appears once, and chains stop at the maximum number of legs.
     """
-    weight = CHAIN_RULES["R4"].weight
-    following: dict[str, list[Link]] = {}
-    for link in links:
-        following.setdefault(link.into, []).append(link)
+    weight = 0.5 * CHAIN_RULES["R4"].weight
     facts = index.facts
+    following: dict[str, list[tuple[Link, str]]] = {}
+    for link in links:  # each link with the actor its second leg reaches
+        following.setdefault(link.into, []).append((link, facts[link.out_of].recipient))
+    # per leg: its rank for the chain's status (cancelled legs do not count), and its confidence rank
+    status_rank = {i: _STATUS_ORDER.get(f.status, 1) for i, f in facts.items() if f.status != "cancelled"}
+    leg = index.leg
+    window = options.window
 
-    def extend(path: list[Link], actors: set[str]) -> Iterator[list[Link]]:
-        if len(path) + 1 >= options.max_legs:
-            return
-        for link in following.get(path[-1].out_of, ()):
-            recipient = facts[link.out_of].recipient
-            if recipient in actors:
+    def chain(path: list[Link]) -> BackfillChain:
+        ids = [path[0].into, *[link.out_of for link in path]]
+        legs = (leg(ids[0], "replacing"), *[leg(i, "relay") for i in ids[1:-1]], leg(ids[-1], "enabled"))
+        strength = 1.0
+        for link in path:
+            strength *= link.strength
+        ranks = [status_rank[i] for i in ids[:-1] if i in status_rank]
+        return BackfillChain(
+            "R4:" + ">".join(ids),
+            "inferred",
+            "R4",
+            "replacement",
+            _CHAIN_STATUS[max(ranks)] if ranks else "cancelled",
+            round(weight * strength, 4),
+            min((g.confidence or "low" for g in legs), key=_CONFIDENCE_RANK.__getitem__),
+            legs,
+            tuple(link.gap_days for link in path),
+            links=tuple(path),
+            window_days=window,
+        )
+
+    floor = options.min_score
+
+    def extend(path: list[Link], actors: set[str], strength: float) -> Iterator[BackfillChain]:
+        for link, reached in following.get(path[-1].out_of, ()):
+            if reached in actors:
+                continue
+            product = strength * link.strength
+            # strengths are at most 1, so a chain below the floor has no longer chain above it
+            if floor and round(weight * product, 4) < floor:
                 continue
             path.append(link)
-            yield list(path)
-            actors.add(recipient)
-            yield from extend(path, actors)
-            actors.discard(recipient)
+            yield chain(path)
+            if len(path) + 1 < options.max_legs:
+                actors.add(reached)
+                yield from extend(path, actors, product)
+                actors.discard(reached)
             path.pop()
 
+    if options.max_legs < 3:
+        return
     for first in links:
-        into, out_of = facts[first.into], facts[first.out_of]
-        if into.supplier == out_of.recipient:
+        into = facts[first.into]
+        reached = facts[first.out_of].recipient
+        if into.supplier == reached or first.out_of not in following:
             continue
-        for path in extend([first], {into.supplier, into.recipient, out_of.recipient}):
-            yield _multi_hop_chain(index, path, weight, options.window)
-
-
-def _multi_hop_chain(index: ChainIndex, path: list[Link], weight: float, window: int) -> BackfillChain:
-    ids = [path[0].into, *(link.out_of for link in path)]
-    roles = ["replacing", *(["relay"] * (len(ids) - 2)), "enabled"]
-    legs = tuple(index.leg(i, role) for i, role in zip(ids, roles, strict=True))
-    strength = 1.0
-    for link in path:
-        strength *= link.strength
-    return BackfillChain(
-        id="R4:" + ">".join(ids),
-        kind="inferred",
-        rule="R4",
-        backfill_kind="replacement",
-        status=_chain_status([index.facts[i] for i in ids[:-1]]),
-        score=round(0.5 * weight * strength, 4),
-        confidence=_weakest(legs),
-        legs=legs,
-        gaps=tuple(link.gap_days for link in path),
-        links=tuple(path),
-        window_days=window,
-    )
+        yield from extend([first], {into.supplier, into.recipient, reached}, first.strength)
 
 
 def _link_words(link: Link) -> str:
@@ -821,8 +833,18 @@ def _strength(into: LegFacts, out_of: LegFacts, reason: str, window: int) -> flo
 
 
 def _link(into: LegFacts, out_of: LegFacts, rule: str, reason: str, window: int) -> Link:
-    gap = into.day - out_of.day if into.day is not None and out_of.day is not None else None
-    return Link(into.id, out_of.id, rule, reason, gap, _strength(into, out_of, reason, window), into.family)
+    if into.day is None or out_of.day is None:
+        return Link(into.id, out_of.id, rule, reason, None, _strength(into, out_of, reason, window), into.family)
+    gap = into.day - out_of.day
+    # _strength, inlined: this runs once per link found
+    strength = min(into.confidence, out_of.confidence) / 0.9
+    if window > 0:
+        strength *= 1.0 - 0.5 * min(abs(gap), window) / window
+    if reason.startswith("second_hand"):
+        strength *= 0.8
+    if reason.endswith("+substitute"):
+        strength *= 0.8
+    return Link(into.id, out_of.id, rule, reason, gap, strength, into.family)
 
 
 def indexed_links(
@@ -968,18 +990,25 @@ def _curated_words(chain: BackfillChain) -> str:
 # --------------------------------------------------------------------------- inferred pair chains
 
 
-def _pair_chain(index: ChainIndex, link: Link, weight: float, window: int) -> BackfillChain:
+_ONE_LEG_STATUS = {status: _CHAIN_STATUS[rank] for status, rank in _STATUS_ORDER.items()}
+_ONE_LEG_STATUS["cancelled"] = "cancelled"
+
+
+def _pair_chain(index: ChainIndex, link: Link, window: int) -> BackfillChain:
+    """The chain of one link found by a pair rule (kept lean: there can be hundreds of thousands)."""
     legs = (index.leg(link.into, "replacing"), index.leg(link.out_of, "enabled"))
+    rule = CHAIN_RULES[link.rule]
+    first, second = legs[0].confidence or "low", legs[1].confidence or "low"
     return BackfillChain(
-        id=f"{link.rule}:{link.into}>{link.out_of}",
-        kind="inferred",
-        rule=link.rule,
-        backfill_kind=CHAIN_RULES[link.rule].backfill_kind,
-        status=_chain_status([index.facts[link.into]]),
-        score=round(0.5 * weight * link.strength, 4),
-        confidence=_weakest(legs),
-        legs=legs,
-        gaps=(link.gap_days,),
+        f"{link.rule}:{link.into}>{link.out_of}",
+        "inferred",
+        link.rule,
+        rule.backfill_kind,
+        _ONE_LEG_STATUS.get(index.facts[link.into].status, "agreed"),
+        round(0.5 * rule.weight * link.strength, 4),
+        first if _CONFIDENCE_RANK[first] <= _CONFIDENCE_RANK[second] else second,
+        legs,
+        (link.gap_days,),
         links=(link,),
         window_days=window,
     )
@@ -1016,6 +1045,7 @@ def _pair_words(chain: BackfillChain) -> str:
 class _Options:
     window: int
     max_legs: int
+    min_score: float = 0.0
 
 
 def _resolve_rules(rules: Iterable[str] | None) -> list[ChainRule]:
@@ -1044,6 +1074,7 @@ def iter_chains(
     until: str | dt.date | PartialDate | None = None,
     curated_only: bool = False,
     inferred_only: bool = False,
+    min_score: float = 0.0,
     index: ChainIndex | None = None,
 ) -> Iterator[BackfillChain]:
     """Yield backfill chains: curated ones (in claim order), then inferred ones, rule by rule.
@@ -1053,7 +1084,8 @@ def iter_chains(
     ``max_legs`` bounds multi-hop chains. Filters: ``from_`` (an origin actor: a
     replacing leg's supplier or the financier), ``via`` (an intermediary), ``to`` (a
     destination: an enabled leg's recipient), ``category`` (some leg's category, value or
-    label), ``since``/``until`` (some leg dated within; undated chains are then left out).
+    label), ``since``/``until`` (some leg dated within; undated chains are then left out),
+    ``min_score`` (weaker chains are not even built: the cheap way to rank large data).
     Unknown actors or categories raise :class:`UsageError` naming close matches.
 
     The number of chains can grow with the square of the data: use :func:`find_chains`
@@ -1065,6 +1097,8 @@ def iter_chains(
         raise UsageError(f"the window must be a number of days >= 0 (got {window_days})")
     if max_legs < 2:
         raise UsageError(f"max legs must be at least 2 (got {max_legs})")
+    if not 0.0 <= min_score <= 1.0:
+        raise UsageError(f"the minimum score must be between 0 and 1 (got {min_score})")
     wanted_from = dataset.actor(from_).id if from_ else None
     wanted_via = dataset.actor(via).id if via else None
     wanted_to = dataset.actor(to).id if to else None
@@ -1072,9 +1106,15 @@ def iter_chains(
     first_day, last_day = parse_day(since), parse_day(until, end=True)
     chosen = _resolve_rules(rules)
     index = index or build_index(dataset)
-    options = _Options(window_days, max_legs)
+    options = _Options(window_days, max_legs, min_score)
+
+    filtered = bool(wanted_from or wanted_via or wanted_to or wanted_category or first_day or last_day or min_score)
 
     def keep(chain: BackfillChain) -> bool:
+        if not filtered:
+            return True
+        if chain.score < min_score:
+            return False
         if wanted_from and wanted_from not in chain.origins:
             return False
         if wanted_to and wanted_to not in chain.destinations:
@@ -1101,16 +1141,21 @@ def iter_chains(
     if curated_only:
         return
     pair_rules = [rule for rule in chosen if rule.accepts is not None]
-    links = [link for link in indexed_links(index, pair_rules, window_days)]
+    links = list(indexed_links(index, pair_rules, window_days))
     for link in links:
+        if min_score and round(0.5 * CHAIN_RULES[link.rule].weight * link.strength, 4) < min_score:
+            continue  # decided before the chain is built
         if index.covered_by_claim((link.into, link.out_of)):
             continue
-        chain = _pair_chain(index, link, CHAIN_RULES[link.rule].weight, window_days)
+        chain = _pair_chain(index, link, window_days)
         if keep(chain):
             yield chain
     builders = [rule for rule in chosen if rule.find is not None]
     if builders:
-        composable = [*_curated_links(index), *links]
+        # one link per pair of legs, a curated one first: the same chain must not come twice
+        by_pair = {(link.into, link.out_of): link for link in links}
+        by_pair.update({(link.into, link.out_of): link for link in _curated_links(index)})
+        composable = list(by_pair.values())
         for rule in builders:
             assert rule.find is not None
             for chain in rule.find(index, composable, options):

@@ -34,7 +34,9 @@ Lists are stored as tuples so an edge's attributes are never mutated by accident
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -151,12 +153,27 @@ def deployment_edge(dataset: Dataset, deployment: Deployment) -> dict[str, Any]:
     }
 
 
-def build_network(dataset: Dataset, *, deployments: bool = True) -> nx.MultiDiGraph:
+# The projection's code is part of its cache key (the dataset's fingerprint covers the schema and data).
+_CACHE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def build_network(dataset: Dataset, *, deployments: bool = True, cache: bool = True) -> nx.MultiDiGraph:
     """Project the dataset onto a MultiDiGraph: actor nodes, one edge per transfer (and deployment).
 
     Edges are keyed by record id, so ``network.edges[supplier, recipient, transfer_id]``
     finds a transfer's attributes. With ``deployments=False`` only transfers are drawn.
+    With ``cache=True`` the projection of a dataset built before (same fingerprint, same
+    code) is read back from :func:`graph.load.cache_dir`; each call returns a new graph.
     """
+    if cache:
+        from .load import cached_projection
+
+        name = "network" if deployments else "network-transfers"
+        return cached_projection(dataset, name, _CACHE_VERSION, lambda: _project(dataset, deployments))
+    return _project(dataset, deployments)
+
+
+def _project(dataset: Dataset, deployments: bool) -> nx.MultiDiGraph:
     network = nx.MultiDiGraph(name="armsgraph")
     for actor in dataset.actors.values():
         network.add_node(actor.id, name=actor.name, kind=actor.kind.value)

@@ -1,13 +1,17 @@
 """Path queries between two actors: the k shortest time-respecting routes by which kit moved.
 
-Routes are enumerated with networkx :func:`~networkx.shortest_simple_paths` on a
-graph with one edge per (supplier, recipient) pair (parallel transfer edges would
-multiply the routes), fewest hops first. Each route is then expanded into legs:
-one transfer per hop, each leg no earlier than the one before and at most
-``window_days`` after it. Of the leg sequences a route allows, the tightest is kept
-(shortest time from first to last leg, then earliest). Legs without a date cannot be
-placed in time and are not used; nor are offers or cancelled transfers unless
-``statuses`` asks for them, nor imported duplicates of curated legs (``same_as``).
+A path is one transfer per hop, each leg leaving the actor the previous one reached, no
+earlier than that leg and at most ``window_days`` after it. Paths are searched level by
+level (one hop, then two, ...) over an index of each actor's legs sorted by day, so each
+next leg is found by bisection within its time window and only routes that fit in time
+are ever built; a route that only the collapsed actor graph allows (``networkx``
+``shortest_simple_paths``, then a check of the legs) is never enumerated just to be
+rejected: on uniform synthetic data most routes fail the time test, and that route-first
+search spent hundreds of milliseconds per query. Of the leg sequences a route allows,
+the tightest is kept (shortest time from first to last leg, then earliest). Results come
+fewest hops first, then tightest. Legs without a date cannot be placed in time and are not
+used; nor are offers or cancelled transfers unless ``statuses`` asks for them, nor imported
+duplicates of curated legs (``same_as``).
 
 >>> from graph.load import load_dataset
 >>> from pathlib import Path
@@ -22,12 +26,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import networkx as nx
 
 from .chains import (
     DEFAULT_WINDOW_DAYS,
@@ -47,7 +48,6 @@ from .vocab import record_iri
 
 __all__ = [
     "DEFAULT_MAX_HOPS",
-    "DEFAULT_MAX_ROUTES",
     "PathIndex",
     "TransferPath",
     "build_path_index",
@@ -57,9 +57,6 @@ __all__ = [
 
 DEFAULT_MAX_HOPS = 4
 """Longest route searched by default."""
-
-DEFAULT_MAX_ROUTES = 500
-"""How many candidate routes (fewest hops first) are tried before giving up on finding ``k`` that fit in time."""
 
 _DEFAULT_STATUSES = frozenset(s.value for s in TransferStatus) - {"offered", "cancelled"}
 
@@ -126,10 +123,10 @@ class TransferPath:
 
 
 class PathIndex:
-    """The route graph (one edge per actor pair) and, per pair, the usable legs sorted by day.
+    """Per actor, the legs it sends sorted by day; per (supplier, recipient) pair, the same.
 
     Build once per dataset (:func:`build_path_index` caches it): a query then only
-    filters legs and walks routes.
+    bisects and filters. Holds dated transfers only (not deployments, not ``same_as`` duplicates).
     """
 
     def __init__(self, dataset: Dataset, chains: ChainIndex | None = None) -> None:
@@ -137,19 +134,25 @@ class PathIndex:
         self.chains = chains or build_index(dataset)
         self.kinds = {t.id: t.kind.value for t in dataset.transfers.values()}
         pairs: dict[tuple[str, str], list[LegFacts]] = {}
+        outgoing: dict[str, list[LegFacts]] = {}
         for facts in self.chains.facts.values():
             if facts.relation != "transferred_to" or facts.day is None:
                 continue
             if dataset.transfers[facts.id].same_as is not None:
                 continue  # an imported duplicate of a curated leg
             pairs.setdefault((facts.supplier, facts.recipient), []).append(facts)
-        self.pairs: dict[tuple[str, str], tuple[list[int], list[LegFacts]]] = {}
-        for pair, legs in pairs.items():
-            legs.sort(key=lambda f: (f.day, f.id))
-            self.pairs[pair] = ([f.day for f in legs], legs)  # type: ignore[misc]
-        self.graph = nx.DiGraph()
-        self.graph.add_nodes_from(dataset.actors)
-        self.graph.add_edges_from(self.pairs)
+            outgoing.setdefault(facts.supplier, []).append(facts)
+        self.pairs: dict[tuple[str, str], tuple[list[int], list[LegFacts]]] = {
+            pair: _by_day(legs) for pair, legs in pairs.items()
+        }
+        self.outgoing: dict[str, tuple[list[int], list[LegFacts]]] = {
+            actor: _by_day(legs) for actor, legs in outgoing.items()
+        }
+
+
+def _by_day(legs: list[LegFacts]) -> tuple[list[int], list[LegFacts]]:
+    legs.sort(key=lambda f: (f.day, f.id))
+    return [f.day for f in legs], legs  # type: ignore[misc]
 
 
 def build_path_index(dataset: Dataset) -> PathIndex:
@@ -186,15 +189,14 @@ def iter_paths(
     kinds: Iterable[str] | None = None,
     statuses: Iterable[str] | None = None,
     min_confidence: str | None = None,
-    max_routes: int = DEFAULT_MAX_ROUTES,
     index: PathIndex | None = None,
 ) -> Iterator[TransferPath]:
-    """Yield time-respecting paths from ``source`` to ``target``, fewest hops first.
+    """Yield time-respecting paths from ``source`` to ``target``: fewest hops first, then tightest.
 
     Filters apply to every leg: ``category`` (value or label), ``since``/``until`` (the
     leg's date), ``kinds`` (transfer kinds), ``statuses`` (default: all but offered and
     cancelled), ``min_confidence`` (low, medium, high). ``window_days=None`` drops the
-    upper bound on the wait between legs. At most ``max_routes`` candidate routes are tried.
+    upper bound on the wait between legs. Each route (sequence of actors) appears once.
     Unknown actors, categories or values raise :class:`UsageError` naming close matches.
     """
     start = dataset.actor(source).id
@@ -217,6 +219,7 @@ def iter_paths(
         (level,) = _values([min_confidence], (c.value for c in Confidence), "confidence") or {"low"}
         floor = Confidence(level).score
     index = index or build_path_index(dataset)
+    kinds_of = index.kinds
 
     def usable(facts: LegFacts) -> bool:
         return (
@@ -225,41 +228,94 @@ def iter_paths(
             and (wanted_category is None or facts.category == wanted_category)
             and (first_day is None or facts.day >= first_day)  # type: ignore[operator]
             and (last_day is None or facts.day <= last_day)  # type: ignore[operator]
-            and (wanted_kinds is None or index.kinds[facts.id] in wanted_kinds)
+            and (wanted_kinds is None or kinds_of[facts.id] in wanted_kinds)
         )
 
-    filtered: dict[tuple[str, str], tuple[list[int], list[LegFacts]]] = {}
+    for hops in range(1, max_hops + 1):
+        found = _routes(index, start, end, hops, window_days, usable)
+        for key, legs in sorted(found.items(), key=lambda item: (_span(item[1]), item[1][0].day, item[0])):
+            yield TransferPath(
+                source=start,
+                target=end,
+                actors=key,
+                legs=tuple(index.chains.leg(f.id, "path") for f in legs),
+                window_days=window_days,
+            )
 
-    def legs_of(u: str, v: str) -> tuple[list[int], list[LegFacts]]:
-        found = filtered.get((u, v))
-        if found is None:
-            _, legs = index.pairs.get((u, v), ([], []))
-            kept = [f for f in legs if usable(f)]
-            found = filtered[(u, v)] = ([f.day for f in kept], kept)  # type: ignore[misc]
-        return found
 
-    view = nx.subgraph_view(index.graph, filter_edge=lambda u, v: bool(legs_of(u, v)[1]))
-    tried = 0
-    try:
-        for route in nx.shortest_simple_paths(view, start, end):
-            if len(route) - 1 > max_hops or tried >= max_routes:
-                return
-            tried += 1
-            chosen = _tightest([legs_of(u, v) for u, v in itertools.pairwise(route)], window_days)
-            if chosen is not None:
-                yield TransferPath(
-                    source=start,
-                    target=end,
-                    actors=tuple(route),
-                    legs=tuple(index.chains.leg(f.id, "path") for f in chosen),
-                    window_days=window_days,
-                )
-    except nx.NetworkXNoPath:
-        return
+def _span(legs: Sequence[LegFacts]) -> int:
+    return legs[-1].day - legs[0].day  # type: ignore[operator]
+
+
+def _routes(
+    index: PathIndex,
+    start: str,
+    end: str,
+    hops: int,
+    window: int | None,
+    usable: Callable[[LegFacts], bool],
+) -> dict[tuple[str, ...], list[LegFacts]]:
+    """Every route of exactly ``hops`` legs from ``start`` to ``end`` that fits in time, with its tightest legs.
+
+    A depth-first search over legs: each next leg is looked up by bisection within
+    [previous day, previous day + window] among the legs its actor sends (the last hop among
+    the legs of the pair (actor, end)); an actor with no leg to ``end`` is not entered on the
+    hop before the last.
+    """
+    pairs, outgoing = index.pairs, index.outgoing
+    best: dict[tuple[str, ...], list[LegFacts]] = {}
+    chosen: list[LegFacts] = []
+    actors = [start]
+
+    def window_of(days: list[int], day: int | None) -> range:
+        if day is None:
+            return range(len(days))
+        low = bisect.bisect_left(days, day)
+        high = len(days) if window is None else bisect.bisect_right(days, day + window, low)
+        return range(low, high)
+
+    def record() -> None:
+        key = tuple(actors)
+        current = best.get(key)
+        span = chosen[-1].day - chosen[0].day  # type: ignore[operator]
+        if current is None or (span, chosen[0].day) < (_span(current), current[0].day):
+            best[key] = list(chosen)
+
+    def walk(actor: str, day: int | None, depth: int) -> None:
+        if depth == hops - 1:  # the last hop goes to the end
+            days, legs = pairs.get((actor, end), ((), ()))  # type: ignore[assignment]
+            for position in window_of(days, day):  # type: ignore[arg-type]
+                leg = legs[position]
+                if usable(leg):
+                    chosen.append(leg)
+                    actors.append(end)
+                    record()
+                    actors.pop()
+                    chosen.pop()
+            return
+        days, legs = outgoing.get(actor, ((), ()))  # type: ignore[assignment]
+        next_is_last = depth + 1 == hops - 1
+        for position in window_of(days, day):  # type: ignore[arg-type]
+            leg = legs[position]
+            recipient = leg.recipient
+            if recipient == end or recipient in actors:
+                continue
+            if next_is_last and (recipient, end) not in pairs:
+                continue
+            if not usable(leg):
+                continue
+            chosen.append(leg)
+            actors.append(recipient)
+            walk(recipient, leg.day, depth + 1)
+            actors.pop()
+            chosen.pop()
+
+    walk(start, None, 0)
+    return best
 
 
 def find_paths(dataset: Dataset, source: str, target: str, *, k: int = 5, **options: Any) -> list[TransferPath]:
-    """The first ``k`` paths of :func:`iter_paths` (fewest hops first, then as networkx yields routes)."""
+    """The first ``k`` paths of :func:`iter_paths`: fewest hops first, then tightest (span, then start)."""
     if k < 1:
         raise UsageError(f"--k must be at least 1 (got {k})")
     found = []
@@ -268,39 +324,3 @@ def find_paths(dataset: Dataset, source: str, target: str, *, k: int = 5, **opti
         if len(found) >= k:
             break
     return found
-
-
-def _tightest(hops: Sequence[tuple[list[int], list[LegFacts]]], window: int | None) -> list[LegFacts] | None:
-    """The leg sequence, one per hop, that is time-respecting and shortest from first to last leg.
-
-    A depth-first search over legs, each next hop searched by bisection within
-    [previous day, previous day + window]; ties go to the earliest start.
-    """
-    best: tuple[int, int] | None = None
-    best_legs: list[LegFacts] | None = None
-    chosen: list[LegFacts] = []
-
-    def search(depth: int, day: int) -> None:
-        nonlocal best, best_legs
-        if best is not None and day - chosen[0].day > best[0]:  # type: ignore[operator]
-            return  # already looser than the best found
-        if depth == len(hops):
-            span = day - chosen[0].day  # type: ignore[operator]
-            key = (span, chosen[0].day)
-            if best is None or key < best:
-                best, best_legs = key, list(chosen)  # type: ignore[assignment]
-            return
-        days, legs = hops[depth]
-        low = bisect.bisect_left(days, day)
-        high = len(days) if window is None else bisect.bisect_right(days, day + window, lo=low)
-        for position in range(low, high):
-            chosen.append(legs[position])
-            search(depth + 1, days[position])
-            chosen.pop()
-
-    days, legs = hops[0]
-    for position, facts in enumerate(legs):
-        chosen.append(facts)
-        search(1, days[position])
-        chosen.pop()
-    return best_legs

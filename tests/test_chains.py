@@ -141,6 +141,22 @@ def test_rule_r4_composes_links_into_three_hop_chains(rules: Dataset) -> None:
     assert not [c for c in iter_chains(rules, rules=["R1", "R4"], max_legs=2) if c.rule == "R4"]
 
 
+def test_a_multi_hop_chain_through_a_curated_link_comes_once_and_names_the_claim() -> None:
+    # XAA -> XAB new tanks (day 0), XAB -> XAC old tanks (day 10), XAC -> XAD second-hand IFVs (day 20);
+    # a claim says the first leg replaced the second
+    rows = [
+        (0, 1, 0, 0, 3, False, 2, None),
+        (1, 2, 1, 10, 3, False, 2, None),
+        (2, 3, 2, 20, 3, True, 2, None),
+    ]
+    dataset = dataset_from_rows(rows, claims=[(0, 1, 2)])
+    chains = list(iter_chains(dataset))
+    assert [c.id for c in chains] == ["c0", "R1:t1>t2", "R4:t0>t1>t2"]
+    multi_hop = chains[-1]
+    assert [link.rule for link in multi_hop.links] == ["curated", "R1"]
+    assert "curated claim" in multi_hop.explanation
+
+
 def test_filters_pick_chains_by_actor_category_and_date(rules: Dataset) -> None:
     via_xcc = {c.id for c in iter_chains(rules, via="XCC")}
     assert "R1:xbb-xcc-tank-old>xcc-xdd-ifv-used" in via_xcc
@@ -282,7 +298,9 @@ def test_inferred_links_are_within_the_window_in_one_family_and_score_below_cura
     dataset = dataset_from_rows(rows, claims)
     index = build_index(dataset)
     claimed = [frozenset((*c.replacing, *c.enabled)) for c in dataset.backfills.values()]
-    for chain in iter_chains(dataset, window_days=window):
+    chains = list(iter_chains(dataset, window_days=window))
+    assert len({chain.id for chain in chains}) == len(chains)  # no chain twice
+    for chain in chains:
         if chain.kind == "curated":
             assert chain.score >= 0.55
             continue
@@ -307,3 +325,12 @@ def test_inferred_links_are_within_the_window_in_one_family_and_score_below_cura
         assert len(set(actors)) == len(actors), chain.id
         if len(chain.legs) == 2:
             assert frozenset(leg.transfer for leg in chain.legs) not in [c for c in claimed if len(c) == 2]
+
+
+@relaxed
+@given(leg_rows(), windows, st.floats(0.0, 0.6))
+def test_a_minimum_score_keeps_exactly_the_chains_scoring_at_least_that(rows: list, window: int, floor: float) -> None:
+    dataset = dataset_from_rows(rows, [(0, 1, 2)])
+    everything = list(iter_chains(dataset, window_days=window))
+    kept = list(iter_chains(dataset, window_days=window, min_score=floor))
+    assert [c.id for c in kept] == [c.id for c in everything if c.score >= floor]

@@ -132,7 +132,7 @@ def test_paths_are_simple_time_respecting_and_none_is_missed(
     if source == target:
         return
     dataset = dataset_from_rows(rows)
-    found = find_paths(dataset, source, target, k=1000, max_hops=max_hops, window_days=window, max_routes=10_000)
+    found = find_paths(dataset, source, target, k=1000, max_hops=max_hops, window_days=window)
     for path in found:
         assert path.actors[0] == source and path.actors[-1] == target
         assert len(set(path.actors)) == len(path.actors) == path.hops + 1 <= max_hops + 1

@@ -88,6 +88,9 @@ def chains_command(
         DEFAULT_MAX_LEGS
     ),
     limit: Annotated[int | None, typer.Option("--limit", help="Show only the best N chains.", min=1)] = None,
+    min_score: Annotated[
+        float, typer.Option("--min-score", help="Leave out chains scoring below this (0 to 1).", min=0.0, max=1.0)
+    ] = 0.0,
     data: DataOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -110,6 +113,7 @@ def chains_command(
         until=until,
         curated_only=curated_only,
         inferred_only=inferred_only,
+        min_score=min_score,
     )
     if as_json:
         print_json([chain.as_dict() for chain in chains])
