@@ -180,7 +180,9 @@ class ChainLeg:
     ``transfer`` is the record id (a deployment's id when ``relation`` is
     ``deployed_to``); ``supplier`` and ``recipient`` are actor ids (a deployment's
     provider and host); ``system`` is the system's name; ``date`` the ISO date of the
-    earliest day the leg's first known date can mean; ``quantity`` the count as
+    earliest day the leg's first known date can mean (for ordering), ``when`` that date
+    as written, with its precision (``2022``, ``2022-08`` or ``2022-08-26``), for
+    display: a year-only date is not "1 January"; ``quantity`` the count as
     written (``"at least 200"``). ``role`` is ``replacing`` (kit coming in),
     ``enabled`` (kit going on), ``relay`` (a middle leg of a multi-hop chain: enabled
     by the leg before, replacing for the leg after) or ``path`` (a leg of a path).
@@ -200,6 +202,7 @@ class ChainLeg:
     status: str | None = None
     confidence: str | None = None
     sources: tuple[str, ...] = ()
+    when: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping (the ``legs`` items of the CLI's JSON)."""
@@ -210,6 +213,7 @@ class ChainLeg:
             "system": self.system,
             "category": self.category,
             "date": self.date,
+            "when": self.when,
             "quantity": self.quantity,
             "role": self.role,
             "relation": self.relation,
@@ -591,10 +595,12 @@ def _make_leg(dataset: Dataset, facts: LegFacts, role: str) -> ChainLeg:
         record = dataset.transfers[facts.id]
         quantity = record.quantity_delivered or record.quantity_ordered
         kind = record.kind.value
+        first = record.start()
     else:
         record = dataset.deployments[facts.id]
         quantity = record.quantity
         kind = "deployment"
+        first = deployment_date(record)
     return ChainLeg(
         transfer=facts.id,
         supplier=facts.supplier,
@@ -602,6 +608,7 @@ def _make_leg(dataset: Dataset, facts: LegFacts, role: str) -> ChainLeg:
         system=system.name if system else facts.system,
         category=facts.category,
         date=date,
+        when=str(first) if first is not None and date is not None else None,
         quantity=str(quantity) if quantity else None,
         role=role,
         relation=facts.relation,
@@ -755,7 +762,9 @@ def multi_hop(index: ChainIndex, links: list[Link], options: _Options) -> Iterat
     weight = 0.5 * CHAIN_RULES["R4"].weight
     facts = index.facts
     following: dict[str, list[tuple[Link, str]]] = {}
-    for link in links:  # each link with the actor its second leg reaches
+    # A curated claim may name an offer or a cancelled leg; an inferred chain never rests on one.
+    usable = [link for link in links if not {facts[link.into].status, facts[link.out_of].status} & _NOT_INFERRED]
+    for link in usable:  # each link with the actor its second leg reaches
         following.setdefault(link.into, []).append((link, facts[link.out_of].recipient))
     # per leg: its rank for the chain's status (cancelled legs do not count), and its confidence rank
     status_rank = {i: _STATUS_ORDER.get(f.status, 1) for i, f in facts.items() if f.status != "cancelled"}
@@ -803,7 +812,7 @@ def multi_hop(index: ChainIndex, links: list[Link], options: _Options) -> Iterat
 
     if options.max_legs < 3:
         return
-    for first in links:
+    for first in usable:
         into = facts[first.into]
         reached = facts[first.out_of].recipient
         if into.supplier == reached or first.out_of not in following:
@@ -965,10 +974,16 @@ def curated_chain(index: ChainIndex, claim: BackfillClaim, window: int = DEFAULT
 
 def _describe_leg(leg: ChainLeg) -> str:
     quantity = f"{leg.quantity} " if leg.quantity else ""
-    when = f" ({leg.date[:7]})" if leg.date else ""
+    when = f" ({leg.when})" if leg.when else ""
     verb = "deployed to" if leg.relation == "deployed_to" else "->"
     status = f", {leg.status}" if leg.status in ("offered", "cancelled") else ""
     return f"{leg.supplier} {verb} {leg.recipient}: {quantity}{leg.system}{when}{status}"
+
+
+def _gap_words(gap: int, legs: Sequence[ChainLeg]) -> str:
+    """``181 days after``, or ``about 181 days after`` when a date involved is known only to the month or year."""
+    rough = any(leg.when is not None and len(leg.when) < 10 for leg in legs)
+    return f"{'about ' if rough else ''}{abs(gap)} days {'after' if gap >= 0 else 'before'}"
 
 
 def _curated_words(chain: BackfillChain) -> str:
@@ -977,7 +992,7 @@ def _curated_words(chain: BackfillChain) -> str:
     timing = ""
     gap = chain.gap_days
     if gap is not None:
-        timing = f", {abs(gap)} days {'after' if gap >= 0 else 'before'} the first leg it made possible"
+        timing = f", {_gap_words(gap, chain.legs)} the first leg it made possible"
     offer = chain.status == "offer only"
     verb = "was offered in return for" if offer else "made possible"
     note = " It is an offer only, not a completed backfill." if offer else ""
@@ -1018,7 +1033,7 @@ def _pair_words(chain: BackfillChain) -> str:
     link, (into, out_of) = chain.links[0], chain.legs
     when = ""
     if link.gap_days is not None:
-        when = f" {abs(link.gap_days)} days {'after' if link.gap_days >= 0 else 'before'}"
+        when = f" {_gap_words(link.gap_days, chain.legs)}"
     reason = {
         "older": "older kit (an earlier era)",
         "second_hand": "second-hand kit",

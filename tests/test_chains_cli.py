@@ -40,6 +40,7 @@ def test_chains_json_is_a_list_of_chains_with_the_promised_keys() -> None:
         "system": "K2 Black Panther",
         "category": "main_battle_tank",
         "date": "2022-08-26",
+        "when": "2022-08-26",
         "quantity": "180",
         "role": "replacing",
         "relation": "transferred_to",

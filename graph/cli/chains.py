@@ -44,7 +44,7 @@ def _leg_text(leg: ChainLeg) -> str:
     arrow = "=>" if leg.relation == "deployed_to" else "->"
     quantity = f"{leg.quantity} " if leg.quantity else ""
     status = f" [{leg.status}]" if leg.status in ("offered", "cancelled") else ""
-    when = leg.date or "undated"
+    when = leg.when or "undated"
     return f"{leg.supplier} {arrow} {leg.recipient}: {quantity}{leg.system} ({when}){status}"
 
 

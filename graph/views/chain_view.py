@@ -34,6 +34,7 @@ class LegLike(Protocol):
     system: str | None
     category: str | None
     date: str | None
+    when: str | None
     quantity: str | None
     role: str
 
@@ -84,7 +85,7 @@ def legs_elements(dataset: Dataset, legs: Sequence[LegLike]) -> dict[str, list[d
     edges = []
     for number, leg in enumerate(legs, start=1):
         colour = COLOUR_SCHEMES["category"].get(leg.category or "", "#778AAE")
-        caption = f"{number}. {leg.system or leg.transfer}" + (f" ({leg.date[:7]})" if leg.date else "")
+        caption = f"{number}. {leg.system or leg.transfer}" + (f" ({leg.when})" if leg.when else "")
         edges.append(
             {
                 "data": {
@@ -112,7 +113,7 @@ def leg_rows(dataset: Dataset, legs: Sequence[LegLike]) -> list[dict[str, Any]]:
             "to": _name(dataset, leg.recipient),
             "system": leg.system or "",
             "category": (leg.category or "").replace("_", " "),
-            "date": leg.date or "",
+            "date": leg.when or "",
             "quantity": leg.quantity or "",
             "record": leg.transfer,
         }
