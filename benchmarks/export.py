@@ -1,0 +1,85 @@
+"""Time the exports at 10k and 100k synthetic transfers, with rdflib's in-memory store as the baseline.
+
+One command::
+
+    python -m benchmarks.export                   # 10k and 100k transfers
+    python -m benchmarks.export --sizes 10000     # just 10k
+
+For each size it writes a synthetic dataset (:func:`benchmarks.synthetic.write_synthetic`), loads it,
+then times every format of the export registry (:data:`graph.export.FORMATS`) as ``armsgraph export``
+runs it on a loaded dataset, median of ``--repeat`` runs: for the RDF formats that includes getting the
+Oxigraph store (bulk-loaded from the N-Triples cache that the first run writes), so the figure is what a
+user waits for, and it flatters rdflib, whose graph is built before its clock starts. The baseline, in the same run: the same triples in an rdflib memory
+``Graph`` serialised as Turtle, N-Triples and JSON-LD by rdflib itself (one run each: they are slow).
+
+Target (issue #5): Turtle export of 100k transfers under 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+
+from benchmarks.synthetic import write_synthetic
+from graph.export import FORMATS, export
+from graph.load import load_dataset
+from graph.rdf import build_store, memory_graph
+
+TARGET_TURTLE_S = 5.0
+RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld"}
+
+
+def _seconds(function: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run_size(n_transfers: int, repeat: int) -> None:
+    """Print one table of export timings for a synthetic dataset of ``n_transfers``."""
+    with tempfile.TemporaryDirectory() as folder:
+        data = write_synthetic(folder, n_transfers)
+        dataset = load_dataset([data], cache=False)
+    store = build_store(dataset, cache=False)
+    print(f"\n{n_transfers:,} transfers, {len(store):,} triples")
+    print(f"{'format':<10} {'armsgraph s':>12} {'MB':>8} {'rdflib s':>10} {'ratio':>8}")
+    baseline = memory_graph(store)
+    for name, fmt in FORMATS.items():
+        sizes: list[int] = []
+
+        def write(fmt_name: str = name) -> None:
+            buffer = io.BytesIO()
+            export(dataset, fmt_name, buffer)
+            sizes.append(buffer.tell())
+
+        ours = _seconds(write, repeat)
+        rdflib_s = ratio = ""
+        if name in RDFLIB_FORMATS:
+            theirs = _seconds(lambda f=RDFLIB_FORMATS[name]: baseline.serialize(format=f, encoding="utf-8"), 1)
+            rdflib_s, ratio = f"{theirs:10.2f}", f"{theirs / ours:7.1f}x"
+        print(f"{name:<10} {ours:12.2f} {sizes[-1] / 1e6:8.1f} {rdflib_s:>10} {ratio:>8}")
+        if name == "turtle":
+            verdict = "met" if ours < TARGET_TURTLE_S else "NOT met"
+            print(f"{'':<10} target: Turtle under {TARGET_TURTLE_S:.0f} s: {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated transfer counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per armsgraph export (median)")
+    args = parser.parse_args()
+    for size in (int(s) for s in args.sizes.split(",")):
+        run_size(size, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
