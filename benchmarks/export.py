@@ -9,8 +9,9 @@ For each size it writes a synthetic dataset (:func:`benchmarks.synthetic.write_s
 then times every format of the export registry (:data:`graph.export.FORMATS`) as ``armsgraph export``
 runs it on a loaded dataset, median of ``--repeat`` runs: for the RDF formats that includes getting the
 Oxigraph store (bulk-loaded from the N-Triples cache that the first run writes), so the figure is what a
-user waits for, and it flatters rdflib, whose graph is built before its clock starts. The baseline, in the same run: the same triples in an rdflib memory
-``Graph`` serialised as Turtle, N-Triples and JSON-LD by rdflib itself (one run each: they are slow).
+user waits for, and it flatters rdflib, whose graph is built before its clock starts.
+The baseline, in the same run: the same triples in an rdflib memory ``Graph`` serialised as Turtle,
+N-Triples and JSON-LD by rdflib itself (one run each: they are slow).
 
 Target (issue #5): Turtle export of 100k transfers under 5 s.
 """
@@ -53,10 +54,10 @@ def run_size(n_transfers: int, repeat: int) -> None:
     print(f"\n{n_transfers:,} transfers, {len(store):,} triples")
     print(f"{'format':<10} {'armsgraph s':>12} {'MB':>8} {'rdflib s':>10} {'ratio':>8}")
     baseline = memory_graph(store)
-    for name, fmt in FORMATS.items():
+    for name in FORMATS:
         sizes: list[int] = []
 
-        def write(fmt_name: str = name) -> None:
+        def write(fmt_name: str = name, sizes: list[int] = sizes) -> None:
             buffer = io.BytesIO()
             export(dataset, fmt_name, buffer)
             sizes.append(buffer.tell())
