@@ -8,7 +8,9 @@ exports are never part of the repository). Each step runs in a fresh Python proc
 - import: ``import_sipri`` beside the bundled seeds (read, map, validate each record, write YAML);
 - cold: with an empty cache, ``load_dataset`` of seeds + import (read + validate + rules),
   ``build_store`` (RDF in Oxigraph) and ``build_network`` (networkx);
-- warm: the same again, with the cache the cold run filled.
+- warm: the same again, with the cache the cold run filled. Printed twice: all three parts, and
+  the dataset + network only (what the app's pages, ``chains`` and ``paths`` wait for; the RDF
+  store is built when SPARQL, ``stats`` or an RDF export first needs it).
 
 Beside each, the floor measured in this same run: reading the CSV with the csv module (import);
 libyaml's ``CSafeLoader`` parse of the same YAML files plus Oxigraph's bulk load of the same
@@ -81,6 +83,7 @@ def _child_build(folders: list[str]) -> None:
     print(json.dumps({
         "imports": imports, "load": load[0], "store": rdf[0], "network": net[0],
         "wall": load[0] + rdf[0] + net[0], "cpu": load[1] + rdf[1] + net[1],
+        "load_cpu": load[1], "store_cpu": rdf[1], "network_cpu": net[1],
         "triples": len(store), "transfers": len(dataset.transfers), "edges": network.number_of_edges(),
     }))
 
@@ -155,7 +158,7 @@ def measure(file: Path, workdir: Path, repeat: int) -> dict[str, Any]:
     def pair(floors: list[tuple[float, float]]) -> tuple[float, float]:
         return statistics.median(w for w, _ in floors), statistics.median(c for _, c in floors)
 
-    keys = ("imports", "load", "store", "network", "wall", "cpu", "process")
+    keys = ("imports", "load", "store", "network", "wall", "cpu", "process", "load_cpu", "store_cpu", "network_cpu")
     return {
         "file": str(file),
         "repeat": repeat,
@@ -194,7 +197,11 @@ def report(r: dict[str, Any]) -> str:
         f"(CSafeLoader {r['yaml_floor'][0]:.2f} + Oxigraph bulk load {r['oxigraph_floor'][0]:.2f}; "
         f"{cold['wall'] / floor_wall:.1f}x)   {_verdict(cold['wall'], COLD_TARGET)}",
         f"   warm    {warm['wall']:6.2f} s wall, {warm['cpu']:5.2f} s CPU  = load {warm['load']:.2f} "
-        f"+ RDF store {warm['store']:.2f} + network {warm['network']:.2f}   {_verdict(warm['wall'], WARM_TARGET)}",
+        f"+ RDF store {warm['store']:.2f} + network {warm['network']:.2f}   all three: "
+        f"{_verdict(warm['wall'], WARM_TARGET)}",
+        f"           {warm['load'] + warm['network']:6.2f} s wall, {warm['load_cpu'] + warm['network_cpu']:5.2f} s CPU"
+        f"  = load + network (what the app, chains and paths wait for; the store waits for the first "
+        f"SPARQL use)   {_verdict(warm['load'] + warm['network'], WARM_TARGET)}",
         f"   CPU floors: csv {csv_cpu:.2f} s, YAML+Oxigraph {floor_cpu:.2f} s; module imports: "
         f"import step {imp['imports']:.2f} s, build {warm['imports']:.2f} s; "
         f"whole warm process {warm['process']:.2f} s",

@@ -12,6 +12,11 @@ each in a fresh Python process so nothing is shared:
 Beside them, the floor measured in this same run: libyaml's ``CSafeLoader`` parse of the same
 files plus Oxigraph's bulk load of the same triples from an N-Triples file. Targets (issue #2):
 cold at 10k transfers under 2x the floor, warm start under 0.5 s. Times are medians.
+
+What "warm start" means is printed with its parts, since not every use waits for every part:
+the dataset and the networkx projection are what the app's pages, ``chains`` and ``paths``
+wait for; the RDF store (bulk-loaded from its N-Triples cache) is built only when SPARQL,
+``stats`` or an RDF export first needs it. Both sums are printed, each with its verdict.
 """
 
 from __future__ import annotations
@@ -163,6 +168,7 @@ def report(result: dict[str, Any]) -> str:
     """Figures for one size, as text."""
     cold, warm, floor = result["cold"], result["warm"], result["floor"]
     ratio = cold["total"] / floor
+    warm_start = warm["load"] + warm["network"]
     lines = [
         f"== {result['size']:,} transfers: {result['files']} files, {result['megabytes']:.1f} MB of YAML, "
         f"{result['triples']:,} triples (median of {result['repeat']})",
@@ -172,8 +178,11 @@ def report(result: dict[str, Any]) -> str:
         f"+ network {cold['network']:.2f}   -> {ratio:.2f}x the floor "
         f"(target < {COLD_TARGET:.0f}x: {'met' if ratio < COLD_TARGET else 'NOT met'})",
         f"   warm    {warm['total']:7.2f} s  = load {warm['load']:.2f} + RDF store {warm['store']:.2f} "
-        f"+ network {warm['network']:.2f}   -> target < {WARM_TARGET} s: "
+        f"+ network {warm['network']:.2f}   -> all three: target < {WARM_TARGET} s "
         f"{'met' if warm['total'] < WARM_TARGET else 'NOT met'}",
+        f"           {warm_start:7.2f} s  = load {warm['load']:.2f} + network {warm['network']:.2f} (what the app, "
+        f"chains and paths wait for; the store waits for the first SPARQL use) -> target < {WARM_TARGET} s "
+        f"{'met' if warm_start < WARM_TARGET else 'NOT met'}",
         f"   CPU time: floor {result['floor_cpu']:.2f} s (YAML {result['yaml_floor_cpu']:.2f} + Oxigraph "
         f"{result['oxigraph_floor_cpu']:.2f}), cold {cold['total_cpu']:.2f} s "
         f"({cold['total_cpu'] / result['floor_cpu']:.2f}x: load {cold['load_cpu']:.2f} + store {cold['store_cpu']:.2f}"

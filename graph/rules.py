@@ -153,8 +153,11 @@ def unknown_references(records: Sequence[Record], by_id: dict[str, Record]) -> I
 
     # An id defined twice (already an E201 error) may be referred to as either of its records.
     defined_in: dict[str, set[str]] = {}
+    ids_in: dict[str, set[str]] = {section: set() for section in _SECTION_OF.values()}
     for record in records:
-        defined_in.setdefault(record.id, set()).add(_SECTION_OF[type(record)])
+        section = _SECTION_OF[type(record)]
+        ids_in[section].add(record.id)
+        defined_in.setdefault(record.id, set()).add(section)
 
     def check(record: Record, path: FieldPath, value: str, sections: tuple[str, ...]) -> Iterator[Finding]:
         found_in = defined_in.get(value)
@@ -176,18 +179,30 @@ def unknown_references(records: Sequence[Record], by_id: dict[str, Record]) -> I
                 reference=value,
             )
 
+    # The ids a field may name: those defined in any of its sections.
+    allowed: dict[tuple[str, ...], set[str]] = {}
+    for sections in {s for fields in (*_REFERENCES.values(), _FIGURE_REFERENCES) for s in fields.values()}:
+        allowed[sections] = set().union(*(ids_in[section] for section in sections))
+    fields_of = {model: [(n, s, allowed[s]) for n, s in fields.items()] for model, fields in _REFERENCES.items()}
+    figure_fields = [(n, s, allowed[s]) for n, s in _FIGURE_REFERENCES.items()]
+
+    # References are almost always right: test them with set lookups, and build messages only when not.
     for record in records:
-        for name, sections in _REFERENCES[type(record)].items():
+        for name, sections, ids in fields_of[type(record)]:
             value = getattr(record, name)
             if isinstance(value, list):
-                for index, item in enumerate(value):
-                    yield from check(record, (name, index), item, sections)
-            elif value is not None:
+                if value and not ids.issuperset(value):
+                    for index, item in enumerate(value):
+                        if item not in ids:
+                            yield from check(record, (name, index), item, sections)
+            elif value is not None and value not in ids:
                 yield from check(record, (name,), value, sections)
         if isinstance(record, Transfer):
             for index, figure in enumerate(record.reported):
-                for name, sections in _FIGURE_REFERENCES.items():
-                    yield from check(record, ("reported", index, name), getattr(figure, name), sections)
+                for name, sections, ids in figure_fields:
+                    value = getattr(figure, name)
+                    if value not in ids:
+                        yield from check(record, ("reported", index, name), value, sections)
 
 
 _ORDER = ("signed", "first_delivery", "last_delivery")
@@ -203,6 +218,8 @@ def impossible_dates(records: Sequence[Record], by_id: dict[str, Record]) -> Ite
     """
 
     def before(a: PartialDate, b: PartialDate) -> bool:
+        if a.year != b.year:  # the common case, without building calendar dates
+            return a.year < b.year
         return a.latest() < b.earliest()
 
     for record in records:

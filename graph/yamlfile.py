@@ -138,8 +138,11 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
         return None
     if text in _BOOL:
         return _BOOL[text]
-    if text.isascii() and text.isdigit():
-        return int(text)
+    if text.isascii():
+        if text.isdigit():
+            return int(text)
+        if "-" in text[1:] and "e" not in text and "E" not in text:
+            return text  # a date such as 2022-08-26: a minus sign inside a number needs an exponent
     if _INT.match(text):
         return int(text)
     if _FLOAT.match(text):
@@ -198,19 +201,28 @@ def _build(parser: Any, doc: YamlDocument, track: Track) -> Any:
     # key -> line for the duplicate check, is a mapping, what it keeps of its children's positions]
     stack: list[list[Any]] = []
     root: Any = None
+    get_event = parser.get_event
+    maybe_not_text = _MAYBE_NOT_TEXT
+    scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     while True:
-        event = parser.get_event()
+        event = get_event()
         kind = type(event)
-        if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+        if kind is scalar_event or kind is mapping_start or kind is sequence_start:
             mark = event.start_mark
-            if kind is yaml.ScalarEvent:
-                value: Any = _scalar(event)
+            if kind is scalar_event:
+                # Untagged text (quoted, or plain and not starting like a number, null or boolean) is
+                # most of any file: take it here, as _scalar would, without a call.
+                text = event.value
+                if not event.tag and (event.style or (text and text[0] not in maybe_not_text)):
+                    value: Any = text
+                else:
+                    value = _scalar(event)
                 opens = False
             else:
                 _check_collection_tag(event)
                 if len(stack) >= MAX_DEPTH:
                     raise _Refused(mark, "E006", f"nesting deeper than {MAX_DEPTH} levels", "flatten the data")
-                value = {} if kind is yaml.MappingStartEvent else []
+                value = {} if kind is mapping_start else []
                 opens = True
             child: Path_ = ()
             if not stack:
@@ -224,7 +236,7 @@ def _build(parser: Any, doc: YamlDocument, track: Track) -> Any:
                     if pending is None:
                         if opens:
                             raise _Refused(mark, "E004", _NOT_A_KEY)
-                        identity = _key_identity(value, mark)
+                        identity = value if type(value) is str else _key_identity(value, mark)
                         first_line = frame[3].get(identity)
                         if first_line is not None:
                             raise _Refused(
@@ -256,7 +268,7 @@ def _build(parser: Any, doc: YamlDocument, track: Track) -> Any:
                     keeps = _WANTED
                 else:  # the fast pass: every section, and the records inside them
                     keeps = _ALL if not child else _CONTAINERS if len(child) == 1 else _NONE
-                stack.append([value, child, None, {}, kind is yaml.MappingStartEvent, keeps])
+                stack.append([value, child, None, {}, kind is mapping_start, keeps])
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             stack.pop()
         elif kind is yaml.AliasEvent:
