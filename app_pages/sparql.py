@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.shared import dataset, set_url, url_params
+from graph.endpoint import Endpoint
 from graph.errors import ArmsgraphError
 from graph.sparql import DEFAULT_LIMIT, named_queries, run_query
 from graph.views.safety import markdown_text
@@ -56,13 +57,20 @@ text = st.text_area("Query", key="s_text", height=260)
 one, two, three = st.columns([1, 1, 2])
 timeout = one.number_input("Time limit (s)", 1, MAX_TIMEOUT, 20, key="s_timeout")
 limit = two.number_input("Row limit", 1, MAX_ROWS, 1000, step=100, key="s_limit")
+with st.expander("Run against a remote SPARQL endpoint instead (read-only)"):
+    remote = st.text_input(
+        "Query endpoint URL", key="s_endpoint", placeholder="http://127.0.0.1:7878/query",
+        help="A SPARQL 1.1 Protocol endpoint holding the graph (armsgraph push, then query it here). "
+             "Leave empty to query the embedded store.",
+    ).strip()
 run = three.button("Run query", type="primary", key="s_run")
 
 if run:
     try:
         bindings = named.bindings({k: v for k, v in values.items() if v.strip()}, data) if named is not None else {}
+        target = Endpoint(remote) if remote else data
         with st.spinner("Running the query..."):
-            st.session_state["s_result"] = run_query(data, text, bindings=bindings, timeout=float(timeout),
+            st.session_state["s_result"] = run_query(target, text, bindings=bindings, timeout=float(timeout),
                                                      limit=int(limit))
     except ArmsgraphError as exc:
         st.session_state.pop("s_result", None)

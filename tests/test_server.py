@@ -292,7 +292,20 @@ def test_serving_on_a_busy_port_gives_one_line_and_exit_code_1() -> None:
         code, _out, err = invoke("serve", "--port", str(port), "--data", str(DATA / "mini"))
     assert code == 1
     assert err.strip().splitlines()[-1] == (
-        "armsgraph: the oxigraph server did not start: Address already in use (os error 98); choose another --port"
+        f"armsgraph: cannot serve on 127.0.0.1:{port}: Address already in use; choose another --port"
+    )
+
+
+def test_serving_on_a_port_another_sparql_server_holds_fails_instead_of_taking_its_answers(
+    oxigraph_server: str,
+) -> None:
+    # the other server answers the readiness check: armsgraph must not announce it as its own
+    port = int(oxigraph_server.rsplit(":", 1)[1])
+    code, out, err = invoke("serve", "--port", str(port), "--data", str(DATA / "mini"))
+    assert code == 1
+    assert "SPARQL endpoint" not in out
+    assert err.strip().splitlines()[-1] == (
+        f"armsgraph: cannot serve on 127.0.0.1:{port}: Address already in use; choose another --port"
     )
 
 
@@ -311,3 +324,39 @@ def test_remote_parameters_open_the_where_clause(query: str, form: str, expected
 
     at = _outer_group_start(query, form)
     assert query[:at].endswith(expected)
+
+
+def test_the_app_runs_a_named_query_against_a_remote_endpoint(
+    pushed: Endpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    # The app's own data lacks the Krab legs the server holds, so the rows show which store answered.
+    monkeypatch.setenv("ARMSGRAPH_DATA", str(DATA / "mini"))
+    page = AppTest.from_file(str(Path(__file__).parent.parent / "app.py"), default_timeout=120)
+    page.switch_page("app_pages/sparql.py")
+    page.query_params["query"] = "transfers-by-actor"
+    page.query_params["actor"] = "POL"
+    page.run()
+    page.text_input(key="s_endpoint").set_value(pushed.url)
+    page.button(key="s_run").click()
+    page.run()
+    assert not page.exception and not page.error, [e.value for e in page.error]
+    remote = page.dataframe[0].value
+    served = run_named_query(pushed, "transfers-by-actor", {"actor": "POL"})
+    embedded = run_named_query(load_dataset([DATA / "mini"], cache=False), "transfers-by-actor", {"actor": "POL"})
+    assert len(remote) == len(served.rows) > len(embedded.rows)
+
+
+def test_the_app_says_in_one_line_when_the_endpoint_is_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("ARMSGRAPH_DATA", str(DATA / "mini"))
+    page = AppTest.from_file(str(Path(__file__).parent.parent / "app.py"), default_timeout=120)
+    page.switch_page("app_pages/sparql.py")
+    page.run()
+    page.text_input(key="s_endpoint").set_value(f"http://127.0.0.1:{free_port()}/query")
+    page.button(key="s_run").click()
+    page.run()
+    assert not page.exception
+    assert len(page.error) == 1 and "cannot reach the SPARQL endpoint" in page.error[0].value
