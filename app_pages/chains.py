@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import streamlit as st
-from st_link_analysis import st_link_analysis
 
-from app_pages.shared import CytoscapeStyle, chain_label, chains_for, dataset, set_url, show_sources, url_params
+from app_pages.shared import chain_label, chains_for, dataset, set_url, show_legs, show_sources, url_params
 from graph.chains import CHAIN_RULES, DEFAULT_WINDOW_DAYS
 from graph.errors import ArmsgraphError
 from graph.model import Category
-from graph.views.chain_view import leg_records, leg_rows, legs_elements
-from graph.views.elements import graph_styles
+from graph.views.chain_view import leg_records
 from graph.views.safety import markdown_text
 from graph.views.state import id_from_params
 from graph.views.timeline import legs_figure
@@ -94,17 +92,7 @@ facts = [("Kind", chain.kind), ("Rule", chain.rule or "curated claim"), ("Backfi
          ("Flags", ", ".join(chain.flags))]
 st.markdown("  \n".join(f"**{markdown_text(k)}:** {markdown_text(v)}" for k, v in facts if v))
 
-drawing, legs_column = st.columns([2, 3])
-with drawing:
-    st_link_analysis(
-        legs_elements(data, chain.legs),
-        layout={"name": "preset", "fit": True, "padding": 40, "animate": False},
-        node_styles=[CytoscapeStyle(rule) for rule in graph_styles()],
-        height=300,
-        key="chain_component",
-    )
-with legs_column:
-    st.dataframe(leg_rows(data, chain.legs), hide_index=True)
+show_legs(data, chain.legs, key="chain_component")
 
 st.plotly_chart(legs_figure(data, leg_records(data, chain.legs)), key="chain_timeline")
 st.markdown(f"**Sources ({len(chain.sources)})**")

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import streamlit as st
-from st_link_analysis import st_link_analysis
 
-from app_pages.shared import CytoscapeStyle, dataset, set_url, url_params
+from app_pages.shared import dataset, set_url, show_legs, url_params
 from graph.chains import DEFAULT_WINDOW_DAYS
 from graph.errors import ArmsgraphError
 from graph.model import Category, Confidence, TransferKind
 from graph.paths import DEFAULT_MAX_HOPS, find_paths
-from graph.views.chain_view import leg_rows, legs_elements
-from graph.views.elements import graph_styles
 from graph.views.safety import markdown_text
 from graph.views.state import id_from_params
 
@@ -83,16 +80,6 @@ number = int(chosen or 1)
 path = paths[number - 1]
 route = " → ".join(actor_name(a) for a in path.actors)
 st.markdown(f"**Path {number}: {markdown_text(route)}** — {path.hops} hop(s) over {path.span_days} days")
-drawing, table = st.columns([2, 3])
-with drawing:
-    st_link_analysis(
-        legs_elements(data, path.legs),
-        layout={"name": "preset", "fit": True, "padding": 40, "animate": False},
-        node_styles=[CytoscapeStyle(rule) for rule in graph_styles()],
-        height=300,
-        key="path_component",
-    )
-with table:
-    st.dataframe(leg_rows(data, path.legs), hide_index=True)
+show_legs(data, path.legs, key="path_component")
 with st.expander("SPARQL query for this path"):
     st.code(path.sparql, language="sparql")

@@ -12,22 +12,29 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import streamlit as st
+from st_link_analysis import st_link_analysis
 
 from graph import ArmsgraphError, DataError, Dataset, load_dataset
 from graph.model import Category, Confidence, TransferKind, TransferStatus
-from graph.views.elements import Details, LegendEntry
+from graph.views.chain_view import leg_rows, legs_elements
+from graph.views.elements import Details, LegendEntry, graph_styles
 from graph.views.filters import FilterOptions, TransferFilter, filter_options
 from graph.views.safety import markdown_link, markdown_text
 from graph.views.state import FILTER_KEYS, filter_from_params, filter_to_params
 
 __all__ = [
     "CytoscapeStyle",
+    "chain_label",
+    "chains_for",
     "data_dirs",
     "dataset",
     "filter_sidebar",
+    "graph_view_for",
     "set_url",
     "show_details",
     "show_legend",
+    "show_legs",
+    "show_sources",
     "url_params",
 ]
 
@@ -226,3 +233,18 @@ def _graph_view(_data: Dataset, fingerprint: str, view: TransferFilter, colour_b
 def graph_view_for(data: Dataset, view: TransferFilter, colour_by: str, width: bool, aggregate: bool | None) -> Any:
     """The graph of a view, laid out once per dataset and settings (a click reruns the page; the layout stays)."""
     return _graph_view(data, data.fingerprint, view, colour_by, width, aggregate)
+
+
+def show_legs(data: Dataset, legs: Sequence[Any], key: str) -> None:
+    """The legs of a chain or path: drawn as a small graph beside their table."""
+    drawing, table = st.columns([2, 3])
+    with drawing:
+        st_link_analysis(
+            legs_elements(data, legs),
+            layout={"name": "preset", "fit": True, "padding": 40, "animate": False},
+            node_styles=[CytoscapeStyle(rule) for rule in graph_styles()],
+            height=300,
+            key=key,
+        )
+    with table:
+        st.dataframe(leg_rows(data, legs), hide_index=True)

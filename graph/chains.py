@@ -31,7 +31,7 @@ import datetime as dt
 import functools
 import itertools
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
@@ -73,6 +73,7 @@ __all__ = [
     "naive_links",
     "parse_category",
     "parse_day",
+    "parse_period",
 ]
 
 T = TypeVar("T")
@@ -168,6 +169,20 @@ def parse_day(value: str | dt.date | PartialDate | None, *, end: bool = False) -
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return date.latest() if end else date.earliest()
+
+
+def parse_period(
+    since: str | dt.date | PartialDate | None, until: str | dt.date | PartialDate | None
+) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day of ``--since``/``--until``; :class:`UsageError` when the period ends before it starts.
+
+    >>> parse_period("2022", "2022-08")
+    (datetime.date(2022, 1, 1), datetime.date(2022, 8, 31))
+    """
+    first, last = parse_day(since), parse_day(until, end=True)
+    if first is not None and last is not None and first > last:
+        raise UsageError(f"--since {since} is after --until {until}: no day is in that period")
+    return first, last
 
 
 # --------------------------------------------------------------------------- legs
@@ -484,28 +499,30 @@ def build_index(dataset: Dataset) -> ChainIndex:
     return cached_index(dataset, "chains", ChainIndex)
 
 
+def _roots(parents: Mapping[str, str | None]) -> dict[str, str]:
+    """Id -> the id at the root of its parent links; a link to an unknown id, or back into a cycle, ends the walk.
+
+    >>> _roots({"krab": "k9", "k9": None, "a": "b", "b": "a"})
+    {'krab': 'k9', 'k9': 'k9', 'a': 'b', 'b': 'a'}
+    """
+    roots: dict[str, str] = {}
+    for start in parents:
+        current, seen = start, {start}
+        while (parent := parents[current]) and parent in parents and parent not in seen:
+            seen.add(parent)
+            current = parent
+        roots[start] = current
+    return roots
+
+
 def _lineage_roots(dataset: Dataset) -> dict[str, str]:
     """System id -> the system at the root of its ``based_on`` lineage (Krab -> K9)."""
-    roots: dict[str, str] = {}
-    for system in dataset.systems.values():
-        current, seen = system, {system.id}
-        while current.based_on and current.based_on in dataset.systems and current.based_on not in seen:
-            seen.add(current.based_on)
-            current = dataset.systems[current.based_on]
-        roots[system.id] = current.id
-    return roots
+    return _roots({system.id: system.based_on for system in dataset.systems.values()})
 
 
 def _framework_roots(dataset: Dataset) -> dict[str, str]:
     """Transfer id -> the framework at the top of its ``part_of`` chain (itself if none)."""
-    roots: dict[str, str] = {}
-    for transfer in dataset.transfers.values():
-        current, seen = transfer, {transfer.id}
-        while current.part_of and current.part_of in dataset.transfers and current.part_of not in seen:
-            seen.add(current.part_of)
-            current = dataset.transfers[current.part_of]
-        roots[transfer.id] = current.id
-    return roots
+    return _roots({transfer.id: transfer.part_of for transfer in dataset.transfers.values()})
 
 
 _ERA_RANK = {era: era.rank for era in Era}
@@ -1118,7 +1135,7 @@ def iter_chains(
     wanted_via = dataset.actor(via).id if via else None
     wanted_to = dataset.actor(to).id if to else None
     wanted_category = parse_category(category) if category else None
-    first_day, last_day = parse_day(since), parse_day(until, end=True)
+    first_day, last_day = parse_period(since, until)
     chosen = _resolve_rules(rules)
     index = index or build_index(dataset)
     options = _Options(window_days, max_legs, min_score)

@@ -15,8 +15,10 @@ of any user name or password.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pyoxigraph as ox
 
 from .errors import ArmsgraphError, UsageError
+from .query_worker import take
 from .vocab import ID, PREFIXES
 
 if TYPE_CHECKING:
@@ -221,12 +224,12 @@ class Endpoint:
         response = _request("POST", self.url, timeout=timeout, data=data, headers={"Accept": accept})
         try:
             if form == "graph":
-                triples: list[ox.Triple] = []
-                for quad in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES):
-                    triples.append(quad.triple if isinstance(quad, ox.Quad) else quad)
-                truncated = limit is not None and len(triples) > limit
+                parsed_triples = ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
+                triples, truncated = take(
+                    (quad.triple if isinstance(quad, ox.Quad) else quad for quad in parsed_triples), limit
+                )
                 return QueryResult(
-                    form="graph", triples=tuple(triples[:limit] if limit is not None else triples),
+                    form="graph", triples=triples,
                     truncated=truncated, seconds=time.perf_counter() - started, limit=limit, where=redact(self.url),
                 )
             parsed = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
@@ -236,15 +239,9 @@ class Endpoint:
             return QueryResult(form="ask", boolean=bool(parsed), seconds=time.perf_counter() - started,
                                where=redact(self.url))
         columns = tuple(v.value for v in parsed.variables)
-        rows: list[tuple[Any, ...]] = []
-        truncated = False
-        for solution in parsed:
-            if limit is not None and len(rows) >= limit:
-                truncated = True
-                break
-            rows.append(tuple(solution))
+        rows, truncated = take((tuple(solution) for solution in parsed), limit)
         return QueryResult(
-            form="select", columns=columns, rows=tuple(rows), truncated=truncated,
+            form="select", columns=columns, rows=rows, truncated=truncated,
             seconds=time.perf_counter() - started, limit=limit, where=redact(self.url),
         )
 
@@ -324,11 +321,29 @@ def _wait_until_ready(process: subprocess.Popen[bytes], url: str, deadline: floa
             raise ArmsgraphError(f"the oxigraph server did not start: {error}{hint}")
         try:
             requests.get(url, params={"query": "ASK {}"}, timeout=1)
-            return
         except requests.exceptions.RequestException:
             time.sleep(0.05)
+            continue
+        if process.poll() is None:  # the answer came from our server, not from one already on the port
+            return
     process.kill()
     raise ArmsgraphError("the oxigraph server did not answer within 30 s")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail early, in one line, when something already listens on ``host:port``.
+
+    Another SPARQL server on the port would answer the readiness check in our server's place.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            hint = "; choose another --port" if exc.errno == errno.EADDRINUSE else ""
+            raise ArmsgraphError(f"cannot serve on {host}:{port}: {reason}{hint}") from None
 
 
 def serve(
@@ -349,6 +364,7 @@ def serve(
     from .sparql import store_for
 
     executable = oxigraph_executable()
+    _check_port_free(host, port)
     store = store_for(target)
     with tempfile.TemporaryDirectory(prefix="armsgraph-serve-") as folder:
         dump = Path(folder) / "graph.nq"

@@ -39,8 +39,8 @@ from .chains import (
     cached_index,
     legs_query,
     parse_category,
+    parse_period,
 )
-from .chains import parse_day as _parse_day
 from .dataset import Dataset
 from .errors import UsageError
 from .model import Confidence, PartialDate, TransferKind, TransferStatus
@@ -208,8 +208,7 @@ def iter_paths(
     if window_days is not None and window_days < 0:
         raise UsageError(f"the window must be a number of days >= 0 (got {window_days})")
     wanted_category = parse_category(category) if category else None
-    first = _parse_day(since)
-    last = _parse_day(until, end=True)
+    first, last = parse_period(since, until)
     first_day = first.toordinal() if first else None
     last_day = last.toordinal() if last else None
     wanted_kinds = _values(kinds, (k.value for k in TransferKind), "transfer kind")

@@ -21,19 +21,23 @@ from __future__ import annotations
 
 import atexit
 import gc
+import itertools
 import multiprocessing
 import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
 from .errors import ArmsgraphError
 
-__all__ = ["Evaluation", "QueryTimeout", "QueryWorker", "evaluate", "evaluate_with_timeout"]
+__all__ = ["Evaluation", "QueryTimeout", "QueryWorker", "evaluate", "evaluate_with_timeout", "take"]
+
+T = TypeVar("T")
 
 
 class QueryTimeout(ArmsgraphError):
@@ -75,22 +79,27 @@ def evaluate(
         return Evaluation(form="ask", boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
         columns = tuple(v.value for v in result.variables)
-        rows: list[tuple[Any, ...]] = []
-        truncated = False
-        for solution in result:
-            if limit is not None and len(rows) >= limit:
-                truncated = True
-                break
-            rows.append(tuple(solution))  # iterating is several times faster than indexing
-        return Evaluation(form="select", columns=columns, rows=tuple(rows), truncated=truncated)
-    triples: list[ox.Triple] = []
-    truncated = False
-    for triple in result:
-        if limit is not None and len(triples) >= limit:
-            truncated = True
-            break
-        triples.append(triple)
-    return Evaluation(form="graph", triples=tuple(triples), truncated=truncated)
+        # iterating a solution is several times faster than indexing it
+        rows, truncated = take((tuple(solution) for solution in result), limit)
+        return Evaluation(form="select", columns=columns, rows=rows, truncated=truncated)
+    triples, truncated = take(result, limit)
+    return Evaluation(form="graph", triples=triples, truncated=truncated)
+
+
+def take(items: Iterable[T], limit: int | None) -> tuple[tuple[T, ...], bool]:
+    """The first ``limit`` items (all of them when ``limit`` is None), and whether any were left over.
+
+    >>> take(iter("abc"), 2), take("abc", 3), take("abc", None)
+    ((('a', 'b'), True), (('a', 'b', 'c'), False), (('a', 'b', 'c'), False))
+    """
+    iterator = iter(items)
+    if limit is None:
+        return tuple(iterator), False
+    taken = tuple(itertools.islice(iterator, limit))
+    return taken, next(iterator, _NOTHING) is not _NOTHING
+
+
+_NOTHING = object()
 
 
 # --------------------------------------------------------------------------- the worker

@@ -471,7 +471,26 @@ def _syntax_message(message: str, text: str) -> str:
         reason = "expected one of " + ", ".join(words[:8]) + (", ..." if len(words) > 8 else "") if words else (
             "unexpected text"
         )
-    return f"SPARQL syntax error at line {line}, column {column}: {reason} (near {_near(text, line, column)})"
+    message = f"SPARQL syntax error at line {line}, column {column}: {reason} (near {_near(text, line, column)})"
+    return message + _slash_hint(text)
+
+
+def _slash_hint(text: str) -> str:
+    """A hint when the query writes a prefixed name with a bare ``/``, as results show them (``agid:actor/POL``).
+
+    >>> _slash_hint("DESCRIBE agid:actor/POL")
+    '; a prefixed name cannot hold a bare /: write agid:actor\\\\/POL or <https://w3id.org/armsgraph/id/actor/POL>'
+    >>> _slash_hint("SELECT * WHERE { SERVICE <http://localhost:7878/query> { ?s ?p ?o } }")
+    ''
+    """
+    outside_iris = re.sub(r"<[^<>\s]*>", " ", text)
+    found = re.search(r"(?<![\w<])([A-Za-z][\w.-]*)?:([\w.-]+(?:/[\w.-]+)+)", outside_iris)
+    if not found:
+        return ""
+    prefix, local = found[1] or "", found[2]
+    written = f"{prefix}:{local.replace('/', chr(92) + '/')}"
+    full = f" or <{PREFIXES[prefix]}{local}>" if prefix in PREFIXES else ""
+    return f"; a prefixed name cannot hold a bare /: write {written}{full}"
 
 
 def _is_update(text: str) -> bool:
@@ -498,6 +517,8 @@ def check_query(text: str, bindings: Mapping[str, Any] | None = None) -> str:
     ...
     graph.sparql.ReadOnlyError: SPARQL Update is refused: armsgraph queries are read-only ...
     """
+    if not re.sub(r"#[^\n]*", "", text).strip():  # an empty text parses as an empty update
+        raise QuerySyntaxError("the query is empty: give a SELECT, ASK, CONSTRUCT or DESCRIBE query")
     substitutions: dict[ox.Variable, Any] | None = {ox.Variable(k): v for k, v in _terms(bindings).items()} or None
     try:
         # Parsing happens when the query is evaluated; on an empty store that costs microseconds.
@@ -597,10 +618,10 @@ def run_query(
 
     terms = _terms(bindings)
     form = check_query(text, terms)
-    started = time.perf_counter()
     if isinstance(target, Endpoint):
         return target.query(text, form=form, bindings=terms, timeout=timeout, limit=limit)
     store = store_for(target)
+    started = time.perf_counter()  # the query's own time: building the store on first use is not the query's
     try:
         evaluation = evaluate_with_timeout(store, text, terms or None, limit, timeout, PREFIXES)
     except SyntaxError as exc:  # e.g. a substitution the parser only rejects with the real store

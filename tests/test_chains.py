@@ -205,6 +205,8 @@ def test_unknown_actor_category_or_rule_is_a_usage_error_naming_close_matches(ru
         list(iter_chains(rules, rules=["R9"]))
     with pytest.raises(UsageError, match="date"):
         list(iter_chains(rules, since="last year"))
+    with pytest.raises(UsageError, match="--since 2023 is after --until 2022"):
+        list(iter_chains(rules, since="2023", until="2022"))
 
 
 def test_impact_follows_chains_downstream_transitively(rules: Dataset) -> None:

@@ -131,3 +131,29 @@ def test_each_command_has_help_with_an_example() -> None:
     for command in ("chains", "paths", "impact"):
         code, stdout, _ = run(command, "--help")
         assert code == 0 and f"Example: armsgraph {command}" in stdout
+
+
+def test_at_80_columns_each_chain_leg_reads_on_one_line() -> None:
+    # the seven-column table folded legs into a column a dozen characters wide
+    result = runner.invoke(
+        app, ["chains", "--data", str(DATA / "two-hop"), "--limit", "1"], terminal_width=80, env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert "kor-pol-ukr-tanks" in lines
+    assert any(line.startswith("replacing KOR -> POL: ") and "K2 Black Panther" in line for line in lines)
+    assert any(line.startswith("enabled   POL -> UKR: ") for line in lines)
+
+
+def test_at_80_columns_impact_shows_each_downstream_leg_on_one_line() -> None:
+    result = runner.invoke(
+        app, ["impact", "xaa-xbb-tank-framework", "--data", str(DATA / "curated")], terminal_width=80,
+        env={"COLUMNS": "80"},
+    )
+    assert result.exit_code == 0
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert "xbb-xcc-tank-old (depth 1)" in lines
+    assert any(line.startswith("leg        XBB -> XCC: ") for line in lines)
+    assert any(line.startswith("depends on xaa-xbb-tank-") for line in lines)

@@ -338,3 +338,19 @@ def test_every_format_is_documented() -> None:
     text = (Path(__file__).parent.parent / "docs" / "ontology.md").read_text(encoding="utf-8")
     for fmt in FORMATS.values():
         assert f"| `{fmt.name}`" in text and fmt.media_type in text, fmt.name
+
+
+def test_the_zip_export_is_not_poured_onto_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import graph.cli.data
+
+    monkeypatch.setattr(graph.cli.data, "_stdout_is_terminal", lambda: True)
+    result = CliRunner().invoke(app, ["export", "--format", "csv", "--data", str(MINI)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip() == "armsgraph: the csv export is a zip archive; write it to a file: -o armsgraph.zip"
+
+
+def test_a_file_named_unlike_its_format_gets_a_note(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["export", "--format", "csv", "--data", str(MINI), "-o", str(tmp_path / "g.csv")])
+    assert result.exit_code == 0
+    assert zipfile.is_zipfile(tmp_path / "g.csv")
+    assert "note: csv is a .zip file (application/zip)" in result.stderr

@@ -112,6 +112,24 @@ def test_a_table_without_kiel_columns_is_refused(tmp_path: Path) -> None:
     assert outcome.exit_code == 2 and "missing columns" in outcome.stderr
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        bytes(range(256)) * 4,  # a binary file
+        b'"donor","category","number_of_weapons","monetary_value_eur","weapons_list"\n"Poland",Tan\rks,3,100,T-72\n',
+    ],
+    ids=["binary", "bare carriage return"],
+)
+def test_a_file_the_csv_reader_cannot_split_gives_one_line_and_exit_code_2(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "weapons.csv"
+    path.write_bytes(content)
+    outcome = runner.invoke(app, ["import", "kiel", str(path), "-o", str(tmp_path / "out"), "--no-curated"])
+    assert outcome.exit_code == 2, outcome.output
+    assert outcome.exception is None or isinstance(outcome.exception, SystemExit)
+    assert outcome.stderr.strip().startswith(f"armsgraph: {path}:")
+    assert "not a CSV table" in outcome.stderr and len(outcome.stderr.strip().splitlines()) == 1
+
+
 def test_weapons_list_keeps_brackets_inside_names() -> None:
     assert parse_weapons_list("M270 weapon system (Norway) (11)") == [("M270 weapon system (Norway)", 11)]
 

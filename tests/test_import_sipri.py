@@ -27,6 +27,7 @@ from graph.importers.sipricsv import read_export, read_export_text
 from graph.importers.yamltext import dump_document
 from graph.load import check_dataset, load_dataset
 from graph.model import Qualifier, TransferKind, TransferStatus
+from graph.sparql import run_named_query
 from graph.yamlfile import read_yaml_text
 
 DATA = Path(__file__).parent / "data" / "sipri"
@@ -141,6 +142,70 @@ def test_korea_k2_deal_reuses_curated_ids_and_points_at_the_curated_legs(trade_r
     assert dataset.transfers["kor-pol-k2-exec1-2022"].confidence.value == "high"  # untouched
     actors = yaml.safe_load((out / "actors.yaml").read_text())["actors"]
     assert not {"KOR", "POL", "UKR"} & {a["id"] for a in actors}
+
+
+# Four rows of the SIPRI Trade Register (13 Mar 2025): each pair sits on one route, as do two curated legs.
+TWO_DEALS_ON_ONE_ROUTE = "".join(
+    ",".join(fields) + "\n"
+    for fields in [
+        ("Czechia", "Germany", "2024", "", "14", "", "Leopard-2A4", "tank", "0", "", "", "Second hand",
+         "Second-hand; aid; delivery planned 2024-2025", "1.6", "22.4", "0"),
+        ("Czechia", "Germany", "2024", "", "14", "", "Leopard-2A4", "tank", "0", "", "", "Second hand",
+         "Second-hand; EUR161 m deal; delivery planned by 2026", "1.6", "22.4", "0"),
+        ("Ukraine", "Poland", "2022", "", "54", "?", "Krab 155mm", "self-propelled gun", "54", "", "2022",
+         "Second hand", "Second-hand; aid after 2022 Russian invasion of Ukraine", "1.8", "97.2", "97.2"),
+        ("Ukraine", "Poland", "2022", "", "54", "", "Krab 155mm", "self-propelled gun", "54", "", "2022; 2023; 2024",
+         "New", "EUR650 m deal (partly financed by EU aid)", "3.75", "202.5", "202.5"),
+    ]
+)
+
+
+def test_two_sipri_deals_on_one_route_point_at_two_curated_legs_not_both_at_one(tmp_path: Path) -> None:
+    # Czechia's 14 Leopards: one aid, one bought; Ukraine's Krabs: second-hand aid, and a new sale.
+    # A curated leg is described by at most one row, and a donation goes to the curated donation.
+    preamble = (DATA / "trade-register-excerpt.csv").read_text(encoding="latin-1").splitlines(keepends=True)[:12]
+    csv_file = tmp_path / "two-deals.csv"
+    csv_file.write_text("".join(preamble) + TWO_DEALS_ON_ONE_ROUTE, encoding="utf-8")
+    import_sipri(csv_file, tmp_path / "out", curated_dirs=[SEEDS])
+    dataset = load_dataset([SEEDS, tmp_path / "out"], cache=False)
+    linked = {(t.kind.value, t.same_as) for t in dataset.transfers.values() if t.id.startswith("sipri-")}
+    assert linked == {
+        ("donation", "deu-cze-leopard2a4-2024"),
+        ("sale", "deu-cze-leopard2a4-2024-purchase"),
+        ("donation", "pol-ukr-krab-donation-2022"),
+        ("sale", "pol-ukr-krab-sale-2022"),
+    }
+
+
+def test_sipri_k9_chassis_rows_are_the_curated_chassis_not_the_howitzer(tmp_path: Path) -> None:
+    # SIPRI (13 Mar 2025) names the chassis "K-9", described as "self-propelled gun chassis"
+    rows = [
+        ("Poland", "South Korea", "2014", "", "24", "", "K-9", "self-propelled gun chassis", "24", "", "2016; 2017",
+         "New", "KRW83 b ($80 m) deal; incl assembly/production under licence in Poland; for 24 Krab "
+         "self-propelled guns produced in Poland", "0.59", "14.16", "14.16"),
+        ("Ukraine", "South Korea", "2022", "", "54", "", "K-9", "self-propelled gun chassis", "54", "",
+         "2022; 2023; 2024", "New", "Chassis for 54 Krab self-propelled guns from Poland; from Polish production line",
+         "0.59", "31.86", "31.86"),
+    ]
+    preamble = (DATA / "trade-register-excerpt.csv").read_text(encoding="latin-1").splitlines(keepends=True)[:12]
+    csv_file = tmp_path / "chassis.csv"
+    csv_file.write_text("".join(preamble) + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    import_sipri(csv_file, tmp_path / "out", curated_dirs=[SEEDS])
+    dataset = load_dataset([SEEDS, tmp_path / "out"], cache=False)
+    imported = {t.recipient: t for t in dataset.transfers.values() if t.id.startswith("sipri-")}
+    assert {t.system for t in imported.values()} == {"k9-chassis"}
+    assert imported["POL"].same_as == "kor-pol-k9-chassis-2014"
+
+
+def test_sipri_k2_rows_are_compared_only_with_the_curated_leg_each_describes(trade_register) -> None:
+    # SIPRI's 180 ordered agrees with the contract; its 820 "not yet ordered" differs from the 1,000
+    # framework. The 180 must not be set against the framework, nor the 820 against the contract.
+    _, _, dataset = trade_register
+    found = run_named_query(dataset, "imported-vs-curated", {"supplier": "KOR"}).records()
+    k2 = {t.quantity_ordered.value: t.id for t in _transfer(dataset, "KOR", "POL", "k2")}
+    assert [(r["curated"], r["imported"], r["measure"], r["curatedFigure"], r["importedFigure"]) for r in found] == [
+        ("agid:transfer/kor-pol-k2-framework-2022", f"agid:transfer/{k2[820]}", "ordered", "1000", "820")
+    ]
 
 
 def test_every_fact_cites_the_export_with_its_generation_date(trade_register) -> None:

@@ -61,6 +61,8 @@ def test_filters_apply_to_every_leg(paths: Dataset) -> None:
     assert routes(find_paths(paths, "XAA", "XDD", min_confidence="medium")) == [("XAA", "XBB", "XDD")]
     assert routes(find_paths(paths, "XAA", "XDD", kinds=["sale"])) == [("XAA", "XBB", "XDD")]
     assert find_paths(paths, "XAA", "XDD", since="2020-02") == []  # XAA -> XBB is January
+    with pytest.raises(UsageError, match="--since 2020-03 is after --until 2020-02"):
+        find_paths(paths, "XAA", "XDD", since="2020-03", until="2020-02")
     assert routes(find_paths(paths, "XAA", "XDD", until="2020-02", window_days=None)) == [
         ("XAA", "XBB", "XCC", "XDD")
     ]

@@ -148,6 +148,15 @@ def test_sipri_54_krabs_disagree_with_the_18_the_press_reported(dataset: Dataset
     ]
 
 
+def test_an_imported_leg_not_tied_by_same_as_is_not_compared_with_legs_on_its_route(tmp_path: Path) -> None:
+    # the same SIPRI leg without same_as: nothing says which curated leg it describes
+    untied = (DATA / "sparql" / "krab.yaml").read_text(encoding="utf-8").replace("    same_as: pol-ukr-krab-2022\n", "")
+    (tmp_path / "krab.yaml").write_text(untied, encoding="utf-8")
+    dataset = load_dataset([DATA / "mini", tmp_path], cache=False)
+    assert dataset.transfers["sipri-pol-ukr-krab-2022"].same_as is None
+    assert rows(dataset, "imported-vs-curated") == []
+
+
 def test_a_curated_leg_citing_sipri_among_others_is_not_an_import(dataset: Dataset) -> None:
     # pol-ukr-t72-2022 cites SIPRI and Defence Blog: it must never appear as the imported side
     imported = {r["imported"] for r in rows(dataset, "imported-vs-curated")}

@@ -280,3 +280,56 @@ def test_an_rdflib_graph_over_oxigraph_is_queried_on_its_store(dataset: Dataset)
     assert store_for(graph) is graph.store._inner  # type: ignore[attr-defined]
     result = run_query(graph, "SELECT (COUNT(*) AS ?legs) WHERE { ?t a ag:Transfer }")
     assert result.rows[0][0].value == "5"
+
+
+def test_the_time_a_query_reports_leaves_out_building_the_store_on_first_use(
+    dataset: Dataset, store: ox.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "1 result(s) in 3000 ms" for an ASK on a large import was the store being built, not the query
+    import graph.sparql
+
+    def slow_store_for(target: object) -> ox.Store:
+        time.sleep(0.5)
+        return store
+
+    monkeypatch.setattr(graph.sparql, "store_for", slow_store_for)
+    result = run_query(dataset, "ASK { ?s ?p ?o }", timeout=None)
+    assert result.boolean is True
+    assert result.seconds < 0.4
+
+
+def test_an_ask_query_says_it_was_answered_not_that_it_found_no_results() -> None:
+    code, out, err = invoke("query", "ASK { ?s a ag:State }", *DATA_ARGS)
+    assert code == 0 and out.strip() == "true"
+    assert "answered in" in err and "0 result(s)" not in err
+
+
+def test_a_narrow_terminal_folds_long_ids_in_the_results_table_instead_of_cutting_them() -> None:
+    result = CliRunner().invoke(
+        app,
+        ["query", "--name", "transfers-by-actor", "--param", "actor=POL", *DATA_ARGS],
+        terminal_width=80,
+        env={"COLUMNS": "80"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    lines = [line.split("│") for line in result.stdout.splitlines() if line.startswith("│")]
+    transfer_column = "".join(cells[2].strip() for cells in lines)  # the second column, read down
+    assert "agid:transfer/kor-pol-k2-framework-2022" in transfer_column
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "# only a comment\n"])
+def test_an_empty_query_is_called_empty_not_an_update(text: str) -> None:
+    with pytest.raises(QuerySyntaxError, match="the query is empty"):
+        check_query(text)
+
+
+def test_an_id_copied_from_a_results_table_gets_a_hint_on_how_to_write_it() -> None:
+    # tables show agid:actor/POL, which SPARQL cannot parse as a prefixed name
+    code, out, err = invoke("query", "DESCRIBE agid:actor/POL", "--format", "nt", *DATA_ARGS)
+    assert code == 2 and out == ""
+    assert err.strip().endswith(
+        "a prefixed name cannot hold a bare /: write agid:actor\\/POL or <https://w3id.org/armsgraph/id/actor/POL>"
+    )
+    code, out, _ = invoke("query", "DESCRIBE agid:actor\\/POL", "--format", "nt", *DATA_ARGS)
+    assert code == 0 and "<https://w3id.org/armsgraph/id/actor/POL>" in out

@@ -169,6 +169,22 @@ def test_component_data_carries_no_markup(dataset: Dataset) -> None:
             assert "<" not in str(value), value
 
 
+@pytest.mark.parametrize("aggregate", [False, True], ids=["one edge per transfer", "folded per country pair"])
+def test_component_data_carries_no_markup_from_system_names_either(dataset: Dataset, aggregate: bool) -> None:
+    # a folded edge of a single transfer is captioned with its system's name, straight from the data
+    hostile = dataclasses.replace(dataset, systems={
+        key: system.model_copy(update={"name": f"<img src=x onerror=alert('{key}')>"})
+        for key, system in dataset.systems.items()
+    })
+    one_leg = [next(iter(hostile.transfers.values()))]
+    view = graph_view(hostile, one_leg, aggregate=aggregate)
+    captions = [str(edge["data"]["caption"]) for edge in view.elements["edges"]]
+    assert any("onerror" in caption for caption in captions)  # the names are there, as look-alikes
+    for element in [*view.elements["nodes"], *view.elements["edges"]]:
+        for value in element["data"].values():
+            assert "<" not in str(value), value
+
+
 def test_layout_is_deterministic_and_keeps_nodes_apart() -> None:
     edges = [(f"N{i}", f"N{(i * 7) % 40}") for i in range(40)]
     nodes = [f"N{i}" for i in range(40)]

@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from ..chains import DEFAULT_MAX_LEGS, DEFAULT_WINDOW_DAYS, BackfillChain, ChainLeg, find_chains, impact
 from ..paths import DEFAULT_MAX_HOPS, find_paths
@@ -56,16 +59,33 @@ def _table(*columns: str, title: str) -> Table:
     return table
 
 
-def _chains_table(chains: Sequence[BackfillChain]) -> Table:
-    table = _table("chain", "kind", "score", "status", "legs", "gap (days)", "sources", title="backfill chains")
+def _chains_view(chains: Sequence[BackfillChain]) -> Group:
+    """One block per chain: its id, a line of facts, then its legs, so it reads at 80 columns.
+
+    A seven-column table folded every leg into a column a dozen characters wide.
+    """
+    blocks: list[RenderableType] = [Text(f"backfill chains ({len(chains)})", style="bold")]
     for chain in chains:
         kind = chain.kind if chain.rule is None else f"{chain.kind} {chain.rule}"
-        legs = "\n".join(f"{leg.role}: {_leg_text(leg)}" for leg in chain.legs)
-        if chain.financier:
-            legs = f"financed by {chain.financier}\n{legs}"
         gaps = ", ".join("?" if gap is None else str(gap) for gap in chain.gaps)
-        table.add_row(chain.id, kind, f"{chain.score:.2f}", chain.status, legs, gaps, str(len(chain.sources)))
-    return table
+        facts = (
+            f"{kind} · score {chain.score:.2f} · {chain.status} · gap {gaps or '?'} days · "
+            f"{len(chain.sources)} source(s)"
+        )
+        legs = Table.grid(padding=(0, 1))
+        legs.add_column(style="dim", no_wrap=True)
+        legs.add_column(overflow="fold")
+        if chain.financier:
+            legs.add_row("financed by", chain.financier)
+        for leg in chain.legs:
+            legs.add_row(leg.role, _leg_text(leg))
+        blocks += [
+            Text(""),
+            Text(chain.id, style="bold cyan", overflow="fold"),
+            Padding(Text(facts), (0, 0, 0, 2), expand=False),
+            Padding(legs, (0, 0, 0, 2), expand=False),
+        ]
+    return Group(*blocks)
 
 
 @command("chains")
@@ -121,7 +141,7 @@ def chains_command(
     if not chains:
         out.print("No chains match.", markup=False)
         return
-    out.print(_chains_table(chains))
+    out.print(_chains_view(chains), soft_wrap=False, highlight=False)
 
 
 @command("paths")
@@ -205,14 +225,17 @@ def impact_command(
     if not found.dependents:
         out.print("Nothing downstream depends on it through any chain.", markup=False)
         return
-    table = _table("depth", "leg", "depends on", "kind", "score", "chains", title="downstream legs")
+    blocks: list[RenderableType] = [Text(f"downstream legs ({len(found.dependents)})", style="bold")]
     for dependent in found.dependents:
-        table.add_row(
-            str(dependent.depth),
-            f"{dependent.leg.transfer}\n{_leg_text(dependent.leg)}",
-            dependent.because_of,
-            dependent.kind,
-            f"{dependent.score:.2f}",
-            "\n".join(dependent.chains),
-        )
-    out.print(table)
+        facts = Table.grid(padding=(0, 1))
+        facts.add_column(style="dim", no_wrap=True)
+        facts.add_column(overflow="fold")
+        facts.add_row("leg", _leg_text(dependent.leg))
+        facts.add_row("depends on", f"{dependent.because_of} ({dependent.kind}, score {dependent.score:.2f})")
+        facts.add_row("chains", "\n".join(dependent.chains))
+        blocks += [
+            Text(""),
+            Text(f"{dependent.leg.transfer} (depth {dependent.depth})", style="bold cyan", overflow="fold"),
+            Padding(facts, (0, 0, 0, 2), expand=False),
+        ]
+    out.print(Group(*blocks), soft_wrap=False, highlight=False)

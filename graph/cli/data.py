@@ -109,6 +109,8 @@ def export(
     from ..export import export_format
 
     fmt = export_format(format_name)  # an unknown format fails before the data is loaded
+    if output is None and fmt.extension == "zip" and _stdout_is_terminal():
+        raise UsageError(f"the {fmt.name} export is a zip archive; write it to a file: -o armsgraph.zip")
     dataset = open_dataset(data)
     if output is None:
         write_export(dataset, fmt, sys.stdout.buffer)
@@ -120,3 +122,9 @@ def export(
     except OSError as exc:
         raise UsageError(f"cannot write {str(output)!r}: {exc.strerror}") from None
     err.print(f"wrote {output} ({fmt.name})", markup=False, highlight=False)
+    if output.suffix.lower() != f".{fmt.extension}":
+        err.print(f"note: {fmt.name} is a .{fmt.extension} file ({fmt.media_type})", markup=False, highlight=False)
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

@@ -97,14 +97,17 @@ def _print_result(result: QueryResult, format: ResultFormat) -> None:
     else:
         from rich.table import Table
 
-        table = Table(*result.columns, show_lines=False)
+        table = Table(show_lines=False)
+        for column in result.columns:
+            table.add_column(column, overflow="fold")  # fold long ids onto more lines, never cut them (users copy them)
         for row in result.rows:
             table.add_row(*(term_text(t) for t in row))
         out.print(table)
     if result.truncated:
         err.print(f"(first {result.limit:,} results shown; raise --limit to see more)", markup=False)
     if format is ResultFormat.table:
-        err.print(f"{len(result):,} result(s) in {result.seconds * 1000:.0f} ms from {result.where}", markup=False)
+        answered = "answered" if result.form == "ask" else f"{len(result):,} result(s)"
+        err.print(f"{answered} in {result.seconds * 1000:.0f} ms from {result.where}", markup=False)
 
 
 def _print_list(format: ResultFormat) -> None:

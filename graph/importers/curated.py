@@ -24,7 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..dataset import Dataset
-from ..model import Actor, ActorKind, Category, PartialDate, Source, System, Transfer, TransferStatus
+from ..model import (
+    Actor,
+    ActorKind,
+    Category,
+    PartialDate,
+    Source,
+    System,
+    Transfer,
+    TransferKind,
+    TransferStatus,
+)
 from .names import (
     USER_ASSIGNED_CODES,
     canonical_name,
@@ -134,20 +144,53 @@ class CuratedIndex:
         year on either side); among several, the closest in date and quantity, contracts
         before the frameworks they execute, then by id.
         """
-        found = self.transfers_by_leg.get((supplier, recipient, system))
-        if not found:
-            return None
+        ranked = self._candidates(supplier, recipient, system, year, quantity, None)
+        return min(ranked)[-1] if ranked else None
+
+    def match_legs(self, legs: Sequence[Transfer]) -> dict[str, str]:
+        """Imported leg id -> the curated transfer it describes, at most one imported leg per curated one.
+
+        Candidates are those of :meth:`same_leg`, ranked the same way with a leg of the same
+        kind (donation, sale ...) first among equals; the best pairs are taken first. So two
+        SIPRI rows on one route (a donation and a sale of 14 Leopards, or a contract and the
+        "selected but not yet signed" rest of a framework) go to two curated legs, and a row
+        left without a curated leg of its own gets no ``same_as`` rather than a wrong one.
+        """
+        pairs = []
+        for leg in legs:
+            start = leg.signed or leg.start()
+            quantity = leg.quantity_ordered or leg.quantity_delivered
+            for rank in self._candidates(
+                leg.supplier, leg.recipient, leg.system, start.year if start is not None else None,
+                quantity.value if quantity is not None else None, leg.kind,
+            ):
+                pairs.append((rank, leg.id))
+        links: dict[str, str] = {}
+        taken: set[str] = set()
+        for rank, imported in sorted(pairs):
+            curated = rank[-1]
+            if imported not in links and curated not in taken:
+                links[imported] = curated
+                taken.add(curated)
+        return links
+
+    def _candidates(
+        self, supplier: str, recipient: str, system: str, year: int | None, quantity: int | None,
+        kind: TransferKind | None,
+    ) -> list[tuple[int, int, bool, bool, str]]:
+        """(date distance, quantity gap, other kind, framework, id) of each curated leg that may be the same."""
         ranked = []
-        for transfer in found:
+        for transfer in self.transfers_by_leg.get((supplier, recipient, system), ()):
             start = transfer.signed or transfer.announced or transfer.start()
             distance = abs(start.year - year) if (start is not None and year is not None) else 0
             if distance > 1:
                 continue
             theirs = transfer.quantity_ordered or transfer.quantity_delivered
             gap = abs(theirs.value - quantity) if (theirs is not None and quantity is not None) else 10**9
+            other_kind = kind is not None and transfer.kind is not kind
             framework = transfer.id in self.parents or transfer.status is TransferStatus.framework_agreed
-            ranked.append((distance, gap, framework, transfer.id))
-        return min(ranked)[3] if ranked else None
+            ranked.append((distance, gap, other_kind, framework, transfer.id))
+        return ranked
 
 
 class Resolver:
@@ -225,7 +268,8 @@ class Resolver:
         if cache_key in self._system_cache:
             return self._system_cache[cache_key]
         key = designation_key(designation)
-        found = self.curated.systems_by_key.get(key) or self._system_by_key.get(key)
+        found = self._curated_part(designation, description) or self.curated.systems_by_key.get(key)
+        found = found or self._system_by_key.get(key)
         name = designation.strip()
         if name.endswith(" -"):
             name = name[:-2].strip()
@@ -241,6 +285,22 @@ class Resolver:
                 self.new_systems[found] = system.model_copy(update={"aliases": sorted([*system.aliases, name])})
         self._system_cache[cache_key] = found
         return found
+
+    def _curated_part(self, designation: str, description: str) -> str | None:
+        """A curated system for the part the description names, when the designation alone names the whole.
+
+        SIPRI lists the chassis of Poland's Krab as designation ``K-9``, description ``self-propelled
+        gun chassis``: that is the curated ``K9 chassis``, not the K9 Thunder howitzer.
+
+        >>> index = CuratedIndex(systems_by_key={"k9": "k9", "k9chassis": "k9-chassis"})
+        >>> resolver = Resolver(index, prefix="sipri")
+        >>> resolver.system("K-9", "self-propelled gun chassis"), resolver.system("K-9", "self-propelled gun")
+        ('k9-chassis', 'k9')
+        """
+        words = description.split()
+        if not words or words[-1].casefold() in designation.casefold():
+            return None
+        return self.curated.systems_by_key.get(designation_key(f"{designation} {words[-1]}"))
 
     def system_keys(self) -> dict[str, str]:
         """Designation key -> system id, curated and new (for matching text against systems)."""

@@ -128,8 +128,11 @@ def convert_kiel(
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     try:
         header = [h.strip().casefold() for h in next(reader)]
+        rows = list(reader)
     except StopIteration:
         raise UsageError(f"{path}: empty file") from None
+    except csv.Error as exc:  # a binary file, or a stray carriage return inside a field
+        raise UsageError(f"{path}:{reader.line_num}: not a CSV table the Kiel importer can read ({exc})") from None
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise UsageError(f"{path}: not a Kiel heavy-weapons table (missing columns: {', '.join(missing)})")
@@ -139,7 +142,6 @@ def convert_kiel(
     source_id, source = _source(index, release, raw, path)
     ukraine = resolver.actor("Ukraine")
     assert ukraine is not None
-    rows = list(reader)
     rejected: list[Rejection] = []
     transfers: list[Transfer] = []
     new_systems: dict[str, System] = {}

@@ -357,18 +357,10 @@ class _Converter:
     # ------------------------------------------------------------------ curated overlap and backfills
 
     def link_curated(self) -> dict[str, str]:
-        links: dict[str, str] = {}
-        if not self.index.transfers_by_leg:
-            return links
+        links = self.index.match_legs(self.transfers)
         for position, transfer in enumerate(self.transfers):
-            start = transfer.signed or transfer.start()
-            year = start.year if start is not None else None
-            quantity = transfer.quantity_ordered or transfer.quantity_delivered
-            match = self.index.same_leg(transfer.supplier, transfer.recipient, transfer.system, year,
-                                        quantity.value if quantity else None)
-            if match:
-                links[transfer.id] = match
-                self.transfers[position] = transfer.model_copy(update={"same_as": match})
+            if transfer.id in links:
+                self.transfers[position] = transfer.model_copy(update={"same_as": links[transfer.id]})
         return links
 
     def backfills(self) -> tuple[list[BackfillClaim], list[dict[str, Any]]]:

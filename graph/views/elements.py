@@ -239,7 +239,11 @@ def graph_view(
                         "source": source,
                         "target": target,
                         "label": "Transfers",
-                        "caption": f"{len(legs)} transfers" if len(legs) > 1 else _system_name(dataset, legs[0]),
+                        "caption": (
+                            f"{len(legs)} transfers"
+                            if len(legs) > 1
+                            else component_text(_system_name(dataset, legs[0]))
+                        ),
                         "count": len(legs),
                         "units": total,
                         "colour": colour,
