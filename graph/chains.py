@@ -1087,7 +1087,7 @@ def _resolve_rules(rules: Iterable[str] | None) -> list[ChainRule]:
     for code in rules:
         key = code.strip().upper()
         if key not in CHAIN_RULES:
-            raise UsageError(f"unknown chain rule {code!r}; rules are {', '.join(CHAIN_RULES)}")
+            raise UsageError(f"unknown chain rule {code!r}; rules are {', '.join(sorted(CHAIN_RULES))}")
         chosen.append(CHAIN_RULES[key])
     return [rule for rule in CHAIN_RULES.values() if rule in chosen]
 
