@@ -148,10 +148,12 @@ def _sorted_nquads(dataset: Dataset) -> bytes:
 
 def _oxigraph_writer(rdf_format: ox.RdfFormat, *, quads: bool = False) -> Writer:
     def write(dataset: Dataset, out: IO[bytes]) -> None:
+        # The input is Oxigraph's own dump, valid by construction: lenient parsing skips the
+        # IRI and literal checks (about twice as fast) and reads the same quads.
         if quads:
-            parsed = ox.parse(_sorted_nquads(dataset), format=ox.RdfFormat.N_QUADS)
+            parsed = ox.parse(_sorted_nquads(dataset), format=ox.RdfFormat.N_QUADS, lenient=True)
         else:
-            parsed = ox.parse(sorted_ntriples(dataset), format=ox.RdfFormat.N_TRIPLES)
+            parsed = ox.parse(sorted_ntriples(dataset), format=ox.RdfFormat.N_TRIPLES, lenient=True)
         ox.serialize(parsed, out, format=rdf_format, prefixes=EXPORT_PREFIXES)
 
     return write
@@ -225,7 +227,7 @@ def _write_jsonld(dataset: Dataset, out: IO[bytes]) -> None:
     context = jsonld_context()
     compactor = _Compactor(context)
     nodes: dict[str, dict[str, Any]] = {}
-    for quad in ox.parse(sorted_ntriples(dataset), format=ox.RdfFormat.N_TRIPLES):
+    for quad in ox.parse(sorted_ntriples(dataset), format=ox.RdfFormat.N_TRIPLES, lenient=True):
         node = nodes.setdefault(quad.subject.value, {"@id": quad.subject.value})
         if quad.predicate.value == _RDF_TYPE:
             node.setdefault("@type", []).append(compactor.compact(quad.object.value))

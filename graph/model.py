@@ -268,6 +268,11 @@ def references(model: type[BaseModel]) -> dict[str, tuple[str, ...]]:
 
 
 _DATE_RE = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_PARSED: dict[str | int, PartialDate] = {}
+"""Text or year -> its PartialDate: data repeats the same dates over and over, and a shared
+instance computes its earliest and latest day once. Instances are never changed after __init__."""
+_PARSED_MAX = 100_000
 
 
 @total_ordering
@@ -283,7 +288,9 @@ class PartialDate:
     ('2023', datetime.date(2023, 12, 31))
     """
 
-    __slots__ = ("day", "month", "year")
+    # _range (earliest, latest) is computed on first use and never pickled (see __getstate__).
+    __slots__ = ("_range", "day", "month", "year")
+    _range: tuple[dt.date, dt.date]
 
     def __init__(self, year: int, month: int | None = None, day: int | None = None) -> None:
         if day is not None and month is None:
@@ -296,12 +303,25 @@ class PartialDate:
         """Read ``2022``, ``"2022-08"`` or ``"2022-08-26"`` (or a :class:`datetime.date`)."""
         if isinstance(value, PartialDate):
             return value
+        # Exact types only: True must not find the entry for 1.
+        if type(value) is str or type(value) is int:
+            known = _PARSED.get(value)
+            if known is not None:
+                return known
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            parsed = _PARSED[value] = cls._parse_text(str(value))
+            return parsed
         if isinstance(value, dt.date):
             return cls(value.year, value.month, value.day)
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
             raise ValueError(f"a date must be YYYY, YYYY-MM or YYYY-MM-DD (got {value!r})")
+        return cls._parse_text(value)
+
+    @classmethod
+    def _parse_text(cls, value: str) -> PartialDate:
         match = _DATE_RE.match(value.strip())
         if not match:
             raise ValueError(f"a date must be YYYY, YYYY-MM or YYYY-MM-DD (got {value!r})")
@@ -319,17 +339,32 @@ class PartialDate:
 
     def earliest(self) -> dt.date:
         """The first day this date can mean."""
-        return dt.date(self.year, self.month or 1, self.day or 1)
+        return self._key()[0]
 
     def latest(self) -> dt.date:
         """The last day this date can mean."""
-        if self.day:
-            return dt.date(self.year, self.month or 1, self.day)
-        month = self.month or 12
-        return dt.date(self.year, month, calendar.monthrange(self.year, month)[1])
+        return self._key()[1]
 
     def _key(self) -> tuple[dt.date, dt.date]:
-        return (self.earliest(), self.latest())
+        try:
+            return self._range
+        except AttributeError:  # first use: comparisons and the RDF writer call this a lot
+            pass
+        earliest = dt.date(self.year, self.month or 1, self.day or 1)
+        if self.day:
+            latest = earliest
+        else:
+            month = self.month or 12
+            last = 29 if month == 2 and calendar.isleap(self.year) else _DAYS_IN_MONTH[month]
+            latest = dt.date(self.year, month, last)
+        self._range = (earliest, latest)
+        return self._range
+
+    def __getstate__(self) -> tuple[int, int | None, int | None]:
+        return (self.year, self.month, self.day)
+
+    def __setstate__(self, state: tuple[int, int | None, int | None]) -> None:
+        self.year, self.month, self.day = state
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PartialDate) and self._key() == other._key()

@@ -28,6 +28,7 @@ import os
 import re
 from collections.abc import Iterable
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -253,8 +254,29 @@ def _iri(value: str) -> str:
     return f"<{''.join(out)}>"
 
 
+_NEEDS_ESCAPE = re.compile(r'[\\"\n\r]')
+
+
 def _text(value: str) -> str:
-    return f'"{value.translate(_ESCAPES)}"'
+    if value.isascii():  # translate() is fast on ASCII text
+        return f'"{value.translate(_ESCAPES)}"'
+    # Outside ASCII translate() goes character by character through the dict: search first
+    # (most text needs no escaping), else chained replace() (backslashes first), several times faster.
+    if _NEEDS_ESCAPE.search(value) is None:
+        return f'"{value}"'
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+_ENUM_TEXTS: dict[StrEnum, str] = {}
+
+
+def _enum(member: StrEnum) -> str:
+    """An enum member's value as an N-Triples literal (reading ``.value`` costs more than a dict lookup)."""
+    found = _ENUM_TEXTS.get(member)
+    if found is None:
+        found = _ENUM_TEXTS[member] = _text(member.value)
+    return found
 
 
 def _integer(value: int) -> str:
@@ -267,8 +289,32 @@ def _decimal(value: float) -> str:
     return f'"{text if "." in text else text + ".0"}"^^{_XSD_DECIMAL}'
 
 
+_DATE_TERMS: dict[tuple[int, int | None, int | None], str] = {}
+"""PartialDate parts -> its N-Triples literal; datasets repeat the same few thousand dates."""
+
+
 def _date(value: PartialDate) -> str:
-    return f'"{value}"^^{_DATE_TYPES[value.precision]}'
+    key = (value.year, value.month, value.day)
+    found = _DATE_TERMS.get(key)
+    if found is None:
+        found = _DATE_TERMS[key] = f'"{value}"^^{_DATE_TYPES[value.precision]}'
+    return found
+
+
+_SORT_DATES: dict[tuple[int, int | None, int | None], str] = {}
+
+
+def _sort_date(value: PartialDate) -> str:
+    """The earliest day of a date as an ``xsd:date`` literal (``ag:sortDate``)."""
+    key = (value.year, value.month, value.day)
+    found = _SORT_DATES.get(key)
+    if found is None:
+        found = _SORT_DATES[key] = f'"{value.earliest().isoformat()}"^^{_XSD_DATE}'
+    return found
+
+
+_RECORD_BASES = {section: str(record_iri(section, "")) for section in RECORD_CLASSES}
+"""Section -> the start of its record IRIs: ``record_iri`` is that plus the id (building a URIRef costs more)."""
 
 
 class _Terms:
@@ -281,7 +327,7 @@ class _Terms:
         key = (section, record_id)
         found = self.cache.get(key)
         if found is None:
-            found = self.cache[key] = f"<{record_iri(section, record_id)}>"
+            found = self.cache[key] = f"<{_RECORD_BASES[section]}{record_id}>"
         return found
 
 
@@ -318,7 +364,7 @@ def _quantity(lines: list[str], subject: str, predicate: str, quantity: Quantity
     qualifier, upper = _QUANTITY[predicate]
     lines.append(f"{subject} {predicate} {_integer(quantity.value)} .")
     if quantity.qualifier.value != "exact":
-        lines.append(f"{subject} {qualifier} {_text(quantity.qualifier.value)} .")
+        lines.append(f"{subject} {qualifier} {_enum(quantity.qualifier)} .")
     if quantity.upper is not None:
         lines.append(f"{subject} {upper} {_integer(quantity.upper)} .")
 
@@ -337,7 +383,7 @@ def _actor_lines(lines: list[str], actor: Actor, terms: _Terms) -> None:
     lines.append(f"{s} {_TYPE} {_AG_ACTOR} .")
     lines.append(f"{s} {_TYPE} <{ACTOR_CLASSES[actor.kind]}> .")
     _common(lines, s, actor.name, actor.notes, actor.aliases)
-    lines.append(f"{s} {p['kind']} {_text(actor.kind.value)} .")
+    lines.append(f"{s} {p['kind']} {_enum(actor.kind)} .")
     if actor.country:
         lines.append(f"{s} {p['country']} {terms.record('actors', actor.country)} .")
     if actor.wikidata:
@@ -351,7 +397,7 @@ def _system_lines(lines: list[str], system: System, terms: _Terms) -> None:
     _common(lines, s, system.name, system.notes, system.aliases)
     lines.append(f"{s} {p['category']} <{category_iri(system.category.value)}> .")
     if system.era:
-        lines.append(f"{s} {p['era']} {_text(system.era.value)} .")
+        lines.append(f"{s} {p['era']} {_enum(system.era)} .")
     for name in ("origin", "manufacturer"):
         ref = getattr(system, name)
         if ref:
@@ -369,7 +415,7 @@ def _source_lines(lines: list[str], source: Source, terms: _Terms) -> None:
     _common(lines, s, source.title, source.notes)
     lines.append(f"{s} {p['publisher']} {_text(source.publisher)} .")
     lines.append(f"{s} {p['title']} {_text(source.title)} .")
-    lines.append(f"{s} {p['kind']} {_text(source.kind.value)} .")
+    lines.append(f"{s} {p['kind']} {_enum(source.kind)} .")
     if source.date:
         lines.append(f"{s} {p['date']} {_date(source.date)} .")
     if source.url:
@@ -385,7 +431,7 @@ def _transfer_label(transfer: Transfer, dataset: Dataset) -> str:
 
 
 def _transfer_lines(lines: list[str], transfer: Transfer, dataset: Dataset, terms: _Terms) -> None:
-    iri = str(record_iri("transfers", transfer.id))
+    iri = _RECORD_BASES["transfers"] + transfer.id
     s = f"<{iri}>"
     p = _P[Transfer]
     lines.append(f"{s} {_TYPE} {_AG_TRANSFER} .")
@@ -393,9 +439,9 @@ def _transfer_lines(lines: list[str], transfer: Transfer, dataset: Dataset, term
     lines.append(f"{s} {p['supplier']} {terms.record('actors', transfer.supplier)} .")
     lines.append(f"{s} {p['recipient']} {terms.record('actors', transfer.recipient)} .")
     lines.append(f"{s} {p['system']} {terms.record('systems', transfer.system)} .")
-    lines.append(f"{s} {p['kind']} {_text(transfer.kind.value)} .")
-    lines.append(f"{s} {p['status']} {_text(transfer.status.value)} .")
-    lines.append(f"{s} {p['confidence']} {_text(transfer.confidence.value)} .")
+    lines.append(f"{s} {p['kind']} {_enum(transfer.kind)} .")
+    lines.append(f"{s} {p['status']} {_enum(transfer.status)} .")
+    lines.append(f"{s} {p['confidence']} {_enum(transfer.confidence)} .")
     for name in ("quantity_ordered", "quantity_delivered"):
         quantity = getattr(transfer, name)
         if quantity is not None:
@@ -406,7 +452,7 @@ def _transfer_lines(lines: list[str], transfer: Transfer, dataset: Dataset, term
             lines.append(f"{s} {p[name]} {_date(date)} .")
     start = transfer.start()
     if start is not None:
-        lines.append(f"{s} {_AG_SORTDATE} \"{start.earliest().isoformat()}\"^^{_XSD_DATE} .")
+        lines.append(f"{s} {_AG_SORTDATE} {_sort_date(start)} .")
     for year, count in sorted(transfer.deliveries.items()):
         node = f"<{iri}/delivery/{year}>"
         lines.append(f"{s} {p['deliveries']} {node} .")
@@ -414,14 +460,14 @@ def _transfer_lines(lines: list[str], transfer: Transfer, dataset: Dataset, term
         lines.append(f"{node} {_AG_YEAR} {_integer(year)} .")
         lines.append(f"{node} {_AG_COUNT} {_integer(count)} .")
     if transfer.condition is not None:
-        lines.append(f"{s} {p['condition']} {_text(transfer.condition.value)} .")
+        lines.append(f"{s} {p['condition']} {_enum(transfer.condition)} .")
     if transfer.value is not None:
         money, m = f"<{iri}/value>", _P[Money]
         lines.append(f"{s} {p['value']} {money} .")
         lines.append(f"{money} {_TYPE} {_AG_MONEY} .")
         lines.append(f"{money} {m['millions']} {_decimal(transfer.value.millions)} .")
         lines.append(f"{money} {m['currency']} {_text(transfer.value.currency)} .")
-        lines.append(f"{money} {m['qualifier']} {_text(transfer.value.qualifier.value)} .")
+        lines.append(f"{money} {m['qualifier']} {_enum(transfer.value.qualifier)} .")
     for name in ("financed_by", "consent_from"):
         for actor in getattr(transfer, name):
             lines.append(f"{s} {p[name]} {terms.record('actors', actor)} .")
@@ -434,7 +480,7 @@ def _transfer_lines(lines: list[str], transfer: Transfer, dataset: Dataset, term
         lines.append(f"{s} {p['reported']} {node} .")
         lines.append(f"{node} {_TYPE} {_AG_REPORTEDFIGURE} .")
         lines.append(f"{node} {r['source']} {terms.record('sources', figure.source)} .")
-        lines.append(f"{node} {r['measure']} {_text(figure.measure.value)} .")
+        lines.append(f"{node} {r['measure']} {_enum(figure.measure)} .")
         _quantity(lines, node, r["quantity"], figure.quantity)
         if figure.note:
             lines.append(f"{node} {r['note']} {_text(figure.note)} .")
@@ -457,10 +503,10 @@ def _deployment_lines(lines: list[str], deployment: Deployment, dataset: Dataset
         quantity = getattr(deployment, name)
         if quantity is not None:
             _quantity(lines, s, p[name], quantity)
-    lines.append(f"{s} {p['status']} {_text(deployment.status.value)} .")
+    lines.append(f"{s} {p['status']} {_enum(deployment.status)} .")
     for name, date in deployment.dates().items():
         lines.append(f"{s} {p[name]} {_date(date)} .")
-    lines.append(f"{s} {p['confidence']} {_text(deployment.confidence.value)} .")
+    lines.append(f"{s} {p['confidence']} {_enum(deployment.confidence)} .")
     for source in deployment.sources:
         lines.append(f"{s} {_DERIVED} {terms.record('sources', source)} .")
 
@@ -471,13 +517,13 @@ def _backfill_lines(lines: list[str], claim: BackfillClaim, dataset: Dataset, te
     label = f"{claim.kind.value.replace('_', ' ')}: {', '.join(claim.replacing)} -> {', '.join(claim.enabled)}"
     lines.append(f"{s} {_TYPE} {_AG_BACKFILLCLAIM} .")
     _common(lines, s, label, claim.notes)
-    lines.append(f"{s} {p['kind']} {_text(claim.kind.value)} .")
+    lines.append(f"{s} {p['kind']} {_enum(claim.kind)} .")
     for ref in claim.replacing:
         section = "transfers" if ref in dataset.transfers else "deployments"
         lines.append(f"{s} {p['replacing']} {terms.record(section, ref)} .")
     for ref in claim.enabled:
         lines.append(f"{s} {p['enabled']} {terms.record('transfers', ref)} .")
-    lines.append(f"{s} {p['confidence']} {_text(claim.confidence.value)} .")
+    lines.append(f"{s} {p['confidence']} {_enum(claim.confidence)} .")
     for source in claim.sources:
         lines.append(f"{s} {_DERIVED} {terms.record('sources', source)} .")
 
@@ -614,17 +660,43 @@ def build_store(
     True
     """
     cached = _cache_path(dataset, built) if cache else None
-    if cached is not None and cached.exists():
+    if cached is not None:
+        store = _load_cached(cached)
+        if store is not None:
+            return store
+    store, chunks = _build(dataset, built)
+    if cached is not None:
+        _write_cache(cached, *chunks)
+    return store
+
+
+def _load_cached(cached: Path) -> ox.Store | None:
+    """The store from its cached N-Triples (the sorted copy when there is one), or None."""
+    sorted_data = _read_sorted(_sorted_path(cached))
+    for source in (sorted_data, cached):
+        if source is None or (isinstance(source, Path) and not source.exists()):
+            continue
         store = ox.Store()
         try:
-            store.bulk_load(path=cached, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+            if isinstance(source, Path):
+                store.bulk_load(path=source, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+            else:
+                store.bulk_load(input=source, format=ox.RdfFormat.N_TRIPLES, lenient=True)
             return store
         except (OSError, SyntaxError, ValueError):
             pass  # a broken cache is rebuilt, never trusted
+    return None
+
+
+def _build(dataset: Dataset, built: dt.datetime | PartialDate | None) -> tuple[ox.Store, tuple[bytes, bytes]]:
+    """The store built from the dataset, and the N-Triples it was loaded from (data, then description)."""
     was_enabled = gc.isenabled()
     gc.disable()  # the collector frees nothing here and slows large builds down
     try:
-        data = ("\n".join(ntriples(dataset)) + "\n").encode()
+        lines = ntriples(dataset)
+        lines.append("")  # the final newline, without copying the whole text once more
+        data = "\n".join(lines).encode()
+        del lines
         store = ox.Store()
         # Our own N-Triples is valid by construction: skip the parser's IRI and literal checks.
         store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, lenient=True)
@@ -633,9 +705,7 @@ def build_store(
     finally:
         if was_enabled:
             gc.enable()
-    if cached is not None:
-        _write_cache(cached, data + description)
-    return store
+    return store, (data, description)
 
 
 def _cache_path(dataset: Dataset, built: dt.datetime | PartialDate | None) -> Path | None:
@@ -649,15 +719,22 @@ def _cache_path(dataset: Dataset, built: dt.datetime | PartialDate | None) -> Pa
     return cache_dir() / f"store-{key[:32]}.nt"
 
 
+def _sorted_path(cached: Path) -> Path:
+    """The cache of :func:`sorted_ntriples` beside the store's (it replaces it: either loads the store)."""
+    return cached.with_name(f"{cached.stem}.sorted.nt")
+
+
 _CACHE_KEEP = 8
 """How many cached stores to keep (the newest); filtered views of a dataset each add one."""
 
 
-def _write_cache(path: Path, data: bytes) -> None:
+def _write_cache(path: Path, *chunks: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(data)
+        with temporary.open("wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
         temporary.replace(path)  # atomic: a reader never sees half a file
         older = sorted(path.parent.glob("store-*.nt"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in older[_CACHE_KEEP:]:
@@ -689,17 +766,59 @@ def rdf_graph(source: Dataset | ox.Store) -> Graph:
 def sorted_ntriples(source: Dataset | ox.Store) -> bytes:
     """The whole graph as N-Triples, one triple a line, lines sorted: the canonical bytes.
 
+    For a dataset with a fingerprint the bytes are cached in :func:`graph.load.cache_dir` (in
+    place of :func:`build_store`'s cache, which they also load), so exporting the same data again
+    skips building, dumping and sorting; a cached file whose line count is not the description's
+    ``void:triples`` is rebuilt, never trusted.
+
     >>> from graph.load import load_dataset
     >>> text = sorted_ntriples(load_dataset(["tests/data/mini"], cache=False)).decode()
     >>> text.splitlines() == sorted(text.splitlines())
     True
     """
-    store = source if isinstance(source, ox.Store) else build_store(source)
+    if isinstance(source, ox.Store):
+        return _sorted_dump(source)
+    cached = _cache_path(source, None)
+    if cached is None:
+        return _sorted_dump(build_store(source, cache=False))
+    # Every export starts here: cache the sorted bytes themselves, so that a second export of
+    # the same data skips loading the store, dumping it and sorting (most of an export's time).
+    sorted_path = _sorted_path(cached)
+    data = _read_sorted(sorted_path)
+    if data is not None:
+        return data
+    store = _load_cached(cached)  # from the unsorted copy: a sorted one is missing or not whole
+    data = _sorted_dump(store if store is not None else _build(source, None)[0])
+    _write_cache(sorted_path, data)
+    cached.unlink(missing_ok=True)  # the sorted copy loads the same store
+    return data
+
+
+def _sorted_dump(store: ox.Store) -> bytes:
     dump = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     assert dump is not None  # dump() without an output returns the bytes
-    lines = dump.split(b"\n")
+    lines = dump.splitlines()  # N-Triples escapes CR and LF inside terms
     lines.sort()
-    return b"\n".join(line for line in lines if line) + b"\n"
+    return b"\n".join(lines) + b"\n"
+
+
+_VOID_TRIPLES = f"<{DATASET_IRI}> <{VOID.triples}> \"".encode()
+
+
+def _read_sorted(path: Path) -> bytes | None:
+    """The cached sorted N-Triples, or None when missing or not whole (a broken cache is never trusted).
+
+    Whole means one line per triple that the description's ``void:triples`` counts.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    start = data.find(_VOID_TRIPLES)
+    if start < 0 or not data.endswith(b"\n") or (start > 0 and data[start - 1] != 0x0A):
+        return None
+    digits = data[start + len(_VOID_TRIPLES) : data.find(b'"', start + len(_VOID_TRIPLES))]
+    return data if digits.isdigit() and int(digits) == data.count(b"\n") else None
 
 
 def memory_graph(source: Dataset | ox.Store) -> Graph:
