@@ -7,9 +7,10 @@ One command::
 
 For each size it writes a synthetic dataset (:func:`benchmarks.synthetic.write_synthetic`), loads it,
 then times every format of the export registry (:data:`graph.export.FORMATS`) as ``armsgraph export``
-runs it on a loaded dataset, median of ``--repeat`` runs: for the RDF formats that includes getting the
-Oxigraph store (bulk-loaded from the N-Triples cache that the first run writes), so the figure is what a
-user waits for, and it flatters rdflib, whose graph is built before its clock starts.
+runs it on a loaded dataset: ``first`` with an empty cache (building the store, dumping and sorting the
+triples), ``again`` the median of ``--repeat`` further runs (the sorted N-Triples cache the first run
+wrote is reused). Both are what a user waits for; both flatter rdflib, whose graph is built before its
+clock starts. ``--rdflib-max`` skips rdflib's baseline above that many transfers (it takes many minutes).
 The baseline, in the same run: the same triples in an rdflib memory ``Graph`` serialised as Turtle,
 N-Triples and JSON-LD by rdflib itself (one run each: they are slow).
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gc
 import io
+import os
 import statistics
 import tempfile
 import time
@@ -45,41 +47,49 @@ def _seconds(function: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def run_size(n_transfers: int, repeat: int) -> None:
+def run_size(n_transfers: int, repeat: int, rdflib_max: int) -> None:
     """Print one table of export timings for a synthetic dataset of ``n_transfers``."""
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as cache:
+        os.environ["ARMSGRAPH_CACHE_DIR"] = cache  # an empty cache for each size and format
         data = write_synthetic(folder, n_transfers)
         dataset = load_dataset([data], cache=False)
-    store = build_store(dataset, cache=False)
-    print(f"\n{n_transfers:,} transfers, {len(store):,} triples")
-    print(f"{'format':<10} {'armsgraph s':>12} {'MB':>8} {'rdflib s':>10} {'ratio':>8}")
-    baseline = memory_graph(store)
-    for name in FORMATS:
-        sizes: list[int] = []
+        store = build_store(dataset, cache=False)
+        print(f"\n{n_transfers:,} transfers, {len(store):,} triples")
+        print(f"{'format':<10} {'first s':>9} {'again s':>9} {'MB':>8} {'rdflib s':>10} {'ratio':>8}")
+        baseline = memory_graph(store) if n_transfers <= rdflib_max else None
+        for name in FORMATS:
+            for stale in os.listdir(cache):
+                os.remove(os.path.join(cache, stale))
+            sizes: list[int] = []
 
-        def write(fmt_name: str = name, sizes: list[int] = sizes) -> None:
-            buffer = io.BytesIO()
-            export(dataset, fmt_name, buffer)
-            sizes.append(buffer.tell())
+            def write(fmt_name: str = name, sizes: list[int] = sizes) -> None:
+                buffer = io.BytesIO()
+                export(dataset, fmt_name, buffer)
+                sizes.append(buffer.tell())
 
-        ours = _seconds(write, repeat)
-        rdflib_s = ratio = ""
-        if name in RDFLIB_FORMATS:
-            theirs = _seconds(lambda f=RDFLIB_FORMATS[name]: baseline.serialize(format=f, encoding="utf-8"), 1)
-            rdflib_s, ratio = f"{theirs:10.2f}", f"{theirs / ours:7.1f}x"
-        print(f"{name:<10} {ours:12.2f} {sizes[-1] / 1e6:8.1f} {rdflib_s:>10} {ratio:>8}")
-        if name == "turtle":
-            verdict = "met" if ours < TARGET_TURTLE_S else "NOT met"
-            print(f"{'':<10} target: Turtle under {TARGET_TURTLE_S:.0f} s: {verdict}")
+            first = _seconds(write, 1)
+            again = _seconds(write, repeat)
+            rdflib_s = ratio = ""
+            if baseline is not None and name in RDFLIB_FORMATS:
+                theirs = _seconds(lambda f=RDFLIB_FORMATS[name]: baseline.serialize(format=f, encoding="utf-8"), 1)
+                rdflib_s, ratio = f"{theirs:10.2f}", f"{theirs / first:7.1f}x"
+            print(f"{name:<10} {first:9.2f} {again:9.2f} {sizes[-1] / 1e6:8.1f} {rdflib_s:>10} {ratio:>8}")
+            if name == "turtle":
+                verdict = ", ".join(
+                    f"{label} {'met' if seconds < TARGET_TURTLE_S else 'NOT met'}"
+                    for label, seconds in (("first", first), ("again", again))
+                )
+                print(f"{'':<10} target: Turtle under {TARGET_TURTLE_S:.0f} s: {verdict}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated transfer counts")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per armsgraph export (median)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs with a warm cache per format (median)")
+    parser.add_argument("--rdflib-max", type=int, default=10_000, help="largest size timed with rdflib too")
     args = parser.parse_args()
     for size in (int(s) for s in args.sizes.split(",")):
-        run_size(size, args.repeat)
+        run_size(size, args.repeat, args.rdflib_max)
 
 
 if __name__ == "__main__":
