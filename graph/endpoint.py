@@ -49,6 +49,7 @@ __all__ = [
     "oxigraph_executable",
     "push_graph",
     "serve",
+    "stop_process",
 ]
 
 DEFAULT_GRAPH = str(ID["dataset"])
@@ -396,10 +397,15 @@ def serve(
         except KeyboardInterrupt:
             return 0
         finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop_process(process)
+
+
+def stop_process(process: subprocess.Popen[Any]) -> None:
+    """Stop a server we started: terminate, give it 10 s, then kill."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

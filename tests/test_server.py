@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from graph.cli import app
 from graph.dataset import Dataset
-from graph.endpoint import DEFAULT_GRAPH, Endpoint, EndpointError, oxigraph_executable, push_graph
+from graph.endpoint import DEFAULT_GRAPH, Endpoint, EndpointError, oxigraph_executable, push_graph, stop_process
 from graph.load import load_dataset
 from graph.sparql import named_queries, named_query, run_named_query, run_query, store_for
 
@@ -53,16 +53,6 @@ def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) ->
     raise AssertionError(f"{url} did not answer within {seconds} s")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="module")
 def oxigraph_server() -> Iterator[str]:
     """A read-write ``oxigraph serve`` on a temporary directory; yields its base URL."""
@@ -78,7 +68,7 @@ def oxigraph_server() -> Iterator[str]:
             wait_for(base + "/query", process)
             yield base
         finally:
-            stop(process)
+            stop_process(process)
 
 
 @pytest.fixture(scope="module")
@@ -278,7 +268,7 @@ def test_armsgraph_serve_answers_queries_refuses_updates_and_stops_on_ctrl_c(dat
         try:
             code = process.wait(15)
         finally:
-            stop(process)
+            stop_process(process)
     assert code == 0
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/query", params={"query": "ASK {}"}, timeout=2)
