@@ -15,28 +15,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
+from ..chains import ChainLeg
 from ..dataset import Dataset
 from ..model import Deployment, Transfer
 from .elements import ACTOR_KIND_COLOURS, COLOUR_SCHEMES, NODE_SPACING
 from .safety import component_text
 
-__all__ = ["LegLike", "leg_records", "leg_rows", "legs_elements"]
-
-
-class LegLike(Protocol):
-    """What is needed of a chain or path leg (:class:`graph.chains.ChainLeg` has it)."""
-
-    transfer: str
-    supplier: str
-    recipient: str
-    system: str | None
-    category: str | None
-    date: str | None
-    when: str | None
-    quantity: str | None
-    role: str
+__all__ = ["leg_records", "leg_rows", "legs_elements"]
 
 
 def _name(dataset: Dataset, actor_id: str) -> str:
@@ -44,7 +31,7 @@ def _name(dataset: Dataset, actor_id: str) -> str:
     return actor.name if actor is not None else actor_id
 
 
-def _columns(legs: Sequence[LegLike]) -> dict[str, int]:
+def _columns(legs: Sequence[ChainLeg]) -> dict[str, int]:
     """Each actor's column, left to right along the flow of kit (longest path from a start)."""
     column: dict[str, int] = {}
     for leg in legs:
@@ -61,7 +48,7 @@ def _columns(legs: Sequence[LegLike]) -> dict[str, int]:
     return column
 
 
-def legs_elements(dataset: Dataset, legs: Sequence[LegLike]) -> dict[str, list[dict[str, Any]]]:
+def legs_elements(dataset: Dataset, legs: Sequence[ChainLeg]) -> dict[str, list[dict[str, Any]]]:
     """Nodes laid out left to right along the legs, one edge per leg captioned with its system."""
     column = _columns(legs)
     rows: dict[int, int] = defaultdict(int)
@@ -103,7 +90,7 @@ def legs_elements(dataset: Dataset, legs: Sequence[LegLike]) -> dict[str, list[d
     return {"nodes": nodes, "edges": edges}
 
 
-def leg_rows(dataset: Dataset, legs: Sequence[LegLike]) -> list[dict[str, Any]]:
+def leg_rows(dataset: Dataset, legs: Sequence[ChainLeg]) -> list[dict[str, Any]]:
     """One table row per leg, in order."""
     return [
         {
@@ -121,7 +108,7 @@ def leg_rows(dataset: Dataset, legs: Sequence[LegLike]) -> list[dict[str, Any]]:
     ]
 
 
-def leg_records(dataset: Dataset, legs: Sequence[LegLike]) -> list[Transfer | Deployment]:
+def leg_records(dataset: Dataset, legs: Sequence[ChainLeg]) -> list[Transfer | Deployment]:
     """The transfers and deployments behind the legs, in order (for the timeline)."""
     found: list[Transfer | Deployment] = []
     for leg in legs:
