@@ -148,8 +148,8 @@ def _sorted_nquads(dataset: Dataset) -> bytes:
 
 def _oxigraph_writer(rdf_format: ox.RdfFormat, *, quads: bool = False) -> Writer:
     def write(dataset: Dataset, out: IO[bytes]) -> None:
-        # The input is Oxigraph's own dump, valid by construction: lenient parsing skips the
-        # IRI and literal checks (about twice as fast) and reads the same quads.
+        # The input is our own canonical N-Triples (the bytes of Oxigraph's sorted dump), valid by
+        # construction: lenient parsing skips the IRI and literal checks (about twice as fast).
         if quads:
             parsed = ox.parse(_sorted_nquads(dataset), format=ox.RdfFormat.N_QUADS, lenient=True)
         else:

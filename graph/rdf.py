@@ -6,10 +6,13 @@ PROV-O, Dublin Core and SKOS. :data:`PREDICATES` says which predicate each
 schema field becomes; the SHACL shapes (:mod:`graph.shapes`) are generated
 from it and from :mod:`graph.model`, so the three cannot drift apart.
 
-Triples are written as N-Triples text and bulk-loaded into an in-memory
-Oxigraph store (several times faster than adding them one by one through
-rdflib); :func:`rdf_graph` puts rdflib's API on top of that same store.
-No blank nodes are used, so output is deterministic and graphs compare easily.
+Triples are written as N-Triples text, each term in the form Oxigraph's store
+gives it back, so that sorting the distinct lines gives the bytes of a store's
+sorted dump without building one (:func:`sorted_ntriples`, what every RDF export
+starts from). :func:`build_store` bulk-loads them into an Oxigraph store and
+caches it on disk (opened read-only next time); :func:`rdf_graph` puts rdflib's
+API on top of that same store. No blank nodes are used, so output is
+deterministic and graphs compare easily.
 
 >>> from graph.load import load_dataset
 >>> dataset = load_dataset(["tests/data/mini"], cache=False)
@@ -21,14 +24,18 @@ No blank nodes are used, so output is deterministic and graphs compare easily.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import gc
 import hashlib
+import operator
 import os
 import re
+import time
 from collections.abc import Iterable
 from decimal import Decimal
 from enum import StrEnum
+from itertools import compress, islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -36,6 +43,7 @@ from rdflib import Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
+from . import model
 from .dataset import Dataset
 from .model import (
     Actor,
@@ -45,6 +53,7 @@ from .model import (
     Deployment,
     Money,
     PartialDate,
+    Qualifier,
     Quantity,
     ReportedFigure,
     Source,
@@ -68,6 +77,7 @@ __all__ = [
     "ntriples",
     "rdf_graph",
     "sorted_ntriples",
+    "write_disk_store",
 ]
 
 CC_BY_4 = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -210,7 +220,15 @@ _XSD_DATE = f"<{XSD.date}>"
 
 # --------------------------------------------------------------------------- N-Triples terms
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+# Terms are written exactly as Oxigraph writes them back (its canonical form), so that the sorted
+# lines are the store's dump without building the store: strings escaped as its N-Triples
+# serialiser escapes them, decimals in canonical form (the tests compare both ways on real data).
+_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_ESCAPES = str.maketrans(
+    {chr(code): f"\\u{code:04X}" for code in (*range(0x20), 0x7F, 0xFFFE, 0xFFFF)} | _SHORT_ESCAPES
+)
+"""What Oxigraph's N-Triples serialiser escapes in a literal, and how."""
+
 # What an http(s) IRI may hold raw (RFC 3987): unreserved and reserved ASCII, "%" starting an escape,
 # one "#" before the fragment, and non-ASCII "ucschar"s. Everything else is percent-encoded (UTF-8).
 _IRI_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?")
@@ -254,39 +272,78 @@ def _iri(value: str) -> str:
     return f"<{''.join(out)}>"
 
 
-_NEEDS_ESCAPE = re.compile(r'[\\"\n\r]')
+_NEEDS_ESCAPE = re.compile('[\\x00-\\x1f\\x7f"\\\\\\ufffe\\uffff]')
 
 
 def _text(value: str) -> str:
-    if value.isascii():  # translate() is fast on ASCII text
-        return f'"{value.translate(_ESCAPES)}"'
-    # Outside ASCII translate() goes character by character through the dict: search first
-    # (most text needs no escaping), else chained replace() (backslashes first), several times faster.
+    """A string as an N-Triples literal, escaped as Oxigraph writes it.
+
+    >>> print(_text('a "b"\\tc\\x00'))
+    "a \\"b\\"\\tc\\u0000"
+    """
+    # Most text needs no escaping: one search is cheaper than translate(), which goes
+    # character by character through the table.
     if _NEEDS_ESCAPE.search(value) is None:
         return f'"{value}"'
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
+    return f'"{value.translate(_ESCAPES)}"'
 
 
-_ENUM_TEXTS: dict[StrEnum, str] = {}
+_ENUM_TEXTS: dict[int, str] = {
+    id(member): _text(member.value)
+    for enum in vars(model).values()
+    if isinstance(enum, type) and issubclass(enum, StrEnum)
+    for member in enum
+}
+"""id() of each member of the schema's enums -> its value as a literal. Keyed by id() because
+hashing a member runs Enum.__hash__ in Python; members live as long as their class."""
 
 
 def _enum(member: StrEnum) -> str:
     """An enum member's value as an N-Triples literal (reading ``.value`` costs more than a dict lookup)."""
-    found = _ENUM_TEXTS.get(member)
-    if found is None:
-        found = _ENUM_TEXTS[member] = _text(member.value)
-    return found
+    return _ENUM_TEXTS[id(member)]
 
 
 def _integer(value: int) -> str:
     return f'"{value}"^^{_XSD_INTEGER}'
 
 
+_DECIMAL_DIGITS = 18
+"""Oxigraph holds an ``xsd:decimal`` as an i128 count of 10^-18ths."""
+_I128_MAX = 2**127 - 1
+
+
 def _decimal(value: float) -> str:
+    """A float as an ``xsd:decimal`` literal, in the form Oxigraph's store writes it back.
+
+    >>> _decimal(3370.0), _decimal(0.25)
+    ('"3370"^^<http://www.w3.org/2001/XMLSchema#decimal>', '"0.25"^^<http://www.w3.org/2001/XMLSchema#decimal>')
+    """
     # repr() gives the shortest exact digits; Decimal keeps them out of exponent notation.
     text = format(Decimal(repr(value)), "f")
-    return f'"{text if "." in text else text + ".0"}"^^{_XSD_DECIMAL}'
+    if "." not in text:
+        text += ".0"
+    return f'"{_canonical_decimal(text)}"^^{_XSD_DECIMAL}'
+
+
+def _canonical_decimal(text: str) -> str:
+    """Oxigraph's canonical form of a plain decimal ``[-]digits.digits``: what its store gives back.
+
+    The store keeps a decimal it can hold (at most 18 digits after the point, within an i128
+    of 10^-18ths) as a number and writes it without trailing zeros (``12.50`` -> ``12.5``,
+    ``3.0`` -> ``3``, ``-0.0`` -> ``0``); any other text it keeps, and writes, as it is.
+
+    >>> _canonical_decimal("12.50"), _canonical_decimal("-0.0"), _canonical_decimal("1" + "0" * 21 + ".0")
+    ('12.5', '0', '1000000000000000000000.0')
+    """
+    negative = text.startswith("-")
+    whole, _, fraction = text.lstrip("-").partition(".")
+    scaled = int(whole + fraction) * 10 ** (_DECIMAL_DIGITS - len(fraction)) if len(fraction) <= _DECIMAL_DIGITS else 0
+    if len(fraction) > _DECIMAL_DIGITS or scaled > _I128_MAX + negative:  # i128 reaches -2**127
+        return text  # out of the store's range: kept as written
+    fraction = fraction.rstrip("0")
+    whole = whole.lstrip("0") or "0"
+    sign = "-" if negative and (whole != "0" or fraction) else ""
+    return f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
 
 
 _DATE_TERMS: dict[tuple[int, int | None, int | None], str] = {}
@@ -317,18 +374,27 @@ _RECORD_BASES = {section: str(record_iri(section, "")) for section in RECORD_CLA
 """Section -> the start of its record IRIs: ``record_iri`` is that plus the id (building a URIRef costs more)."""
 
 
+class _Iris(dict[str, str]):
+    """Record id -> its IRI as N-Triples text, for one section; made on first use, then a plain lookup."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base
+
+    def __missing__(self, record_id: str) -> str:
+        iri = self[record_id] = f"<{self.base}{record_id}>"
+        return iri
+
+
 class _Terms:
-    """Predicates and record IRIs rendered once as N-Triples text."""
+    """Record IRIs rendered once as N-Triples text, per section."""
 
     def __init__(self) -> None:
-        self.cache: dict[tuple[str, str], str] = {}
+        self.iris = {section: _Iris(base) for section, base in _RECORD_BASES.items()}
+        self.actors, self.systems, self.sources = self.iris["actors"], self.iris["systems"], self.iris["sources"]
 
     def record(self, section: str, record_id: str) -> str:
-        key = (section, record_id)
-        found = self.cache.get(key)
-        if found is None:
-            found = self.cache[key] = f"<{_RECORD_BASES[section]}{record_id}>"
-        return found
+        return self.iris[section][record_id]
 
 
 def _p(term: URIRef) -> str:
@@ -363,7 +429,7 @@ _QUANTITY = {_p(main): (_p(q), _p(u)) for main, (q, u) in QUANTITY_TERMS.items()
 def _quantity(lines: list[str], subject: str, predicate: str, quantity: Quantity) -> None:
     qualifier, upper = _QUANTITY[predicate]
     lines.append(f"{subject} {predicate} {_integer(quantity.value)} .")
-    if quantity.qualifier.value != "exact":
+    if quantity.qualifier is not Qualifier.exact:
         lines.append(f"{subject} {qualifier} {_enum(quantity.qualifier)} .")
     if quantity.upper is not None:
         lines.append(f"{subject} {upper} {_integer(quantity.upper)} .")
@@ -430,62 +496,90 @@ def _transfer_label(transfer: Transfer, dataset: Dataset) -> str:
     return f"{supplier} -> {recipient}: {dataset.systems[transfer.system].name}"
 
 
+_TRANSFER_DATES = tuple(
+    (name, _P[Transfer][name]) for name in ("announced", "signed", "first_delivery", "last_delivery")
+)
+"""A transfer's date fields and their predicates."""
+
+
 def _transfer_lines(lines: list[str], transfer: Transfer, dataset: Dataset, terms: _Terms) -> None:
+    # The hottest loop of an export (one call per transfer): lines are added as tuples and
+    # lookups kept local; the order of lines does not matter (they are sorted afterwards).
     iri = _RECORD_BASES["transfers"] + transfer.id
     s = f"<{iri}>"
     p = _P[Transfer]
-    lines.append(f"{s} {_TYPE} {_AG_TRANSFER} .")
-    _common(lines, s, _transfer_label(transfer, dataset), transfer.notes)
-    lines.append(f"{s} {p['supplier']} {terms.record('actors', transfer.supplier)} .")
-    lines.append(f"{s} {p['recipient']} {terms.record('actors', transfer.recipient)} .")
-    lines.append(f"{s} {p['system']} {terms.record('systems', transfer.system)} .")
-    lines.append(f"{s} {p['kind']} {_enum(transfer.kind)} .")
-    lines.append(f"{s} {p['status']} {_enum(transfer.status)} .")
-    lines.append(f"{s} {p['confidence']} {_enum(transfer.confidence)} .")
-    for name in ("quantity_ordered", "quantity_delivered"):
-        quantity = getattr(transfer, name)
-        if quantity is not None:
-            _quantity(lines, s, p[name], quantity)
-    for name in ("announced", "signed", "first_delivery", "last_delivery"):
+    actors, enum = terms.actors, _ENUM_TEXTS
+    lines += (
+        f"{s} {_TYPE} {_AG_TRANSFER} .",
+        f"{s} {_LABEL} {_text(_transfer_label(transfer, dataset))} .",
+        f"{s} {p['supplier']} {actors[transfer.supplier]} .",
+        f"{s} {p['recipient']} {actors[transfer.recipient]} .",
+        f"{s} {p['system']} {terms.systems[transfer.system]} .",
+        f"{s} {p['kind']} {enum[id(transfer.kind)]} .",
+        f"{s} {p['status']} {enum[id(transfer.status)]} .",
+        f"{s} {p['confidence']} {enum[id(transfer.confidence)]} .",
+    )
+    if transfer.notes:
+        lines.append(f"{s} {_COMMENT} {_text(transfer.notes)} .")
+    if transfer.quantity_ordered is not None:
+        _quantity(lines, s, p["quantity_ordered"], transfer.quantity_ordered)
+    if transfer.quantity_delivered is not None:
+        _quantity(lines, s, p["quantity_delivered"], transfer.quantity_delivered)
+    dates = []
+    for name, predicate in _TRANSFER_DATES:
         date = getattr(transfer, name)
         if date is not None:
-            lines.append(f"{s} {p[name]} {_date(date)} .")
-    start = transfer.start()
+            dates.append(date)
+            lines.append(f"{s} {predicate} {_date(date)} .")
+    # Transfer.start() from the dates just read (a test checks they agree): the earliest date,
+    # else the first delivery year.
+    start = min(dates) if dates else PartialDate(min(transfer.deliveries)) if transfer.deliveries else None
     if start is not None:
         lines.append(f"{s} {_AG_SORTDATE} {_sort_date(start)} .")
     for year, count in sorted(transfer.deliveries.items()):
         node = f"<{iri}/delivery/{year}>"
-        lines.append(f"{s} {p['deliveries']} {node} .")
-        lines.append(f"{node} {_TYPE} {_AG_DELIVERY} .")
-        lines.append(f"{node} {_AG_YEAR} {_integer(year)} .")
-        lines.append(f"{node} {_AG_COUNT} {_integer(count)} .")
+        lines += (
+            f"{s} {p['deliveries']} {node} .",
+            f"{node} {_TYPE} {_AG_DELIVERY} .",
+            f"{node} {_AG_YEAR} {_integer(year)} .",
+            f"{node} {_AG_COUNT} {_integer(count)} .",
+        )
     if transfer.condition is not None:
         lines.append(f"{s} {p['condition']} {_enum(transfer.condition)} .")
     if transfer.value is not None:
         money, m = f"<{iri}/value>", _P[Money]
-        lines.append(f"{s} {p['value']} {money} .")
-        lines.append(f"{money} {_TYPE} {_AG_MONEY} .")
-        lines.append(f"{money} {m['millions']} {_decimal(transfer.value.millions)} .")
-        lines.append(f"{money} {m['currency']} {_text(transfer.value.currency)} .")
-        lines.append(f"{money} {m['qualifier']} {_enum(transfer.value.qualifier)} .")
-    for name in ("financed_by", "consent_from"):
-        for actor in getattr(transfer, name):
-            lines.append(f"{s} {p[name]} {terms.record('actors', actor)} .")
+        lines += (
+            f"{s} {p['value']} {money} .",
+            f"{money} {_TYPE} {_AG_MONEY} .",
+            f"{money} {m['millions']} {_decimal(transfer.value.millions)} .",
+            f"{money} {m['currency']} {_text(transfer.value.currency)} .",
+            f"{money} {m['qualifier']} {_enum(transfer.value.qualifier)} .",
+        )
+    for actor in transfer.financed_by:
+        lines.append(f"{s} {p['financed_by']} {actors[actor]} .")
+    for actor in transfer.consent_from:
+        lines.append(f"{s} {p['consent_from']} {actors[actor]} .")
     if transfer.part_of:
         lines.append(f"{s} {p['part_of']} {terms.record('transfers', transfer.part_of)} .")
     if transfer.same_as:
         lines.append(f"{s} {p['same_as']} {terms.record('transfers', transfer.same_as)} .")
     for number, figure in enumerate(transfer.reported, start=1):
-        node, r = f"<{iri}/reported/{number}>", _P[ReportedFigure]
-        lines.append(f"{s} {p['reported']} {node} .")
-        lines.append(f"{node} {_TYPE} {_AG_REPORTEDFIGURE} .")
-        lines.append(f"{node} {r['source']} {terms.record('sources', figure.source)} .")
-        lines.append(f"{node} {r['measure']} {_enum(figure.measure)} .")
-        _quantity(lines, node, r["quantity"], figure.quantity)
-        if figure.note:
-            lines.append(f"{node} {r['note']} {_text(figure.note)} .")
-    for source in transfer.sources:
-        lines.append(f"{s} {_DERIVED} {terms.record('sources', source)} .")
+        _reported_lines(lines, s, f"<{iri}/reported/{number}>", figure, terms)
+    sources = terms.sources
+    lines += [f"{s} {_DERIVED} {sources[source]} ." for source in transfer.sources]
+
+
+def _reported_lines(lines: list[str], subject: str, node: str, figure: ReportedFigure, terms: _Terms) -> None:
+    r = _P[ReportedFigure]
+    lines += (
+        f"{subject} {_P[Transfer]['reported']} {node} .",
+        f"{node} {_TYPE} {_AG_REPORTEDFIGURE} .",
+        f"{node} {r['source']} {terms.sources[figure.source]} .",
+        f"{node} {r['measure']} {_enum(figure.measure)} .",
+    )
+    _quantity(lines, node, r["quantity"], figure.quantity)
+    if figure.note:
+        lines.append(f"{node} {r['note']} {_text(figure.note)} .")
 
 
 def _deployment_lines(lines: list[str], deployment: Deployment, dataset: Dataset, terms: _Terms) -> None:
@@ -545,7 +639,8 @@ def _category_lines(lines: list[str]) -> None:
 def ntriples(dataset: Dataset) -> list[str]:
     """The dataset's triples as N-Triples lines (without the dataset description), records in id order.
 
-    A triple can appear twice (an alias repeated); the store keeps one.
+    A triple can appear twice (an alias repeated); the store keeps one. Terms are in the form
+    Oxigraph writes them back (see :func:`_text`, :func:`_decimal`).
 
     >>> from graph.load import load_dataset
     >>> lines = ntriples(load_dataset(["tests/data/mini"], cache=False))
@@ -648,11 +743,15 @@ _CACHE_VERSION = hashlib.sha256(
 def build_store(
     dataset: Dataset, *, built: dt.datetime | PartialDate | None = None, cache: bool = True
 ) -> ox.Store:
-    """The dataset and its description as an in-memory Oxigraph store (default graph).
+    """The dataset and its description as an Oxigraph store (default graph), to query and read.
 
     ``built`` stamps the description's ``dct:created`` (see :func:`dataset_triples`). With
-    ``cache=True`` the store of a dataset built before (same fingerprint, same code) is
-    bulk-loaded from an N-Triples dump in :func:`graph.load.cache_dir`.
+    ``cache=True`` a dataset built before (same fingerprint, same code) opens its on-disk
+    store in :func:`graph.load.cache_dir` read-only (milliseconds), else bulk-loads its cached
+    sorted N-Triples into memory; the on-disk store is made from those N-Triples the first
+    time (in the background when they are large). Either kind answers queries, ``len()`` and
+    ``dump()`` alike; the on-disk one refuses writes. ``cache=False`` always gives a new
+    in-memory store, which the caller may change.
 
     >>> from graph.load import load_dataset
     >>> store = build_store(load_dataset(["tests/data/mini"], cache=False), cache=False)
@@ -661,51 +760,172 @@ def build_store(
     """
     cached = _cache_path(dataset, built) if cache else None
     if cached is not None:
-        store = _load_cached(cached)
+        store = _open_disk_store(_disk_path(cached))
         if store is not None:
             return store
-    store, chunks = _build(dataset, built)
+        data = _read_sorted(cached)
+        store = _loaded(data) if data is not None else None
+        if store is not None:
+            _make_disk_store(cached, len(store))
+            return store
+    data = _canonical_ntriples(dataset, built)
+    store = _loaded(data)
+    assert store is not None  # our own N-Triples
     if cached is not None:
-        _write_cache(cached, *chunks)
+        _write_cache(cached, data)
+        _make_disk_store(cached, len(store))
     return store
 
 
-def _load_cached(cached: Path) -> ox.Store | None:
-    """The store from its cached N-Triples (the sorted copy when there is one), or None."""
-    sorted_data = _read_sorted(_sorted_path(cached))
-    for source in (sorted_data, cached):
-        if source is None or (isinstance(source, Path) and not source.exists()):
-            continue
-        store = ox.Store()
-        try:
-            if isinstance(source, Path):
-                store.bulk_load(path=source, format=ox.RdfFormat.N_TRIPLES, lenient=True)
-            else:
-                store.bulk_load(input=source, format=ox.RdfFormat.N_TRIPLES, lenient=True)
-            return store
-        except (OSError, SyntaxError, ValueError):
-            pass  # a broken cache is rebuilt, never trusted
-    return None
+def _loaded(data: bytes) -> ox.Store | None:
+    """A new in-memory store bulk-loaded from N-Triples, or None when they do not parse."""
+    store = ox.Store()
+    try:
+        # Our own N-Triples is valid by construction: skip the parser's IRI and literal checks.
+        store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    except (OSError, SyntaxError, ValueError):
+        return None  # a broken cache is rebuilt, never trusted
+    return store
 
 
-def _build(dataset: Dataset, built: dt.datetime | PartialDate | None) -> tuple[ox.Store, tuple[bytes, bytes]]:
-    """The store built from the dataset, and the N-Triples it was loaded from (data, then description)."""
+# --------------------------------------------------------------------------- the on-disk store cache
+
+_DISK_MARKER = "armsgraph-store.txt"
+"""Written last into a finished on-disk store: its number of triples. A folder without it is not ours or not whole."""
+_BACKGROUND_BYTES = 8_000_000
+"""N-Triples larger than this are made into an on-disk store by a background process (seconds of work)."""
+
+
+def _disk_path(cached: Path) -> Path:
+    """The on-disk store beside the sorted N-Triples it is made from."""
+    return cached.with_name(cached.name.removesuffix(".sorted.nt") + ".oxigraph")
+
+
+def _open_disk_store(path: Path) -> ox.Store | None:
+    """The finished on-disk store at ``path`` opened read-only, or None (missing, not ours, not whole, broken)."""
+    from .load import _safe_to_unpickle as _ours_alone  # owned by us, writable by us alone
+
+    marker = path / _DISK_MARKER
+    if not (_ours_alone(path) and _ours_alone(marker)):
+        return None
+    try:
+        triples = int(marker.read_text(encoding="ascii"))
+        store = ox.Store.read_only(str(path))
+        # One lookup proves the store opens and holds this dataset's description whole.
+        counted = [q.object for q in store.quads_for_pattern(_DATASET_NODE, _VOID_TRIPLES_NODE, None)]
+    except (OSError, RuntimeError, ValueError):
+        return None  # a broken cache is rebuilt, never trusted
+    return store if counted == [ox.Literal(str(triples), datatype=_XSD_INTEGER_NODE)] else None
+
+
+_DATASET_NODE = ox.NamedNode(str(DATASET_IRI))
+_VOID_TRIPLES_NODE = ox.NamedNode(str(VOID.triples))
+_XSD_INTEGER_NODE = ox.NamedNode(str(XSD.integer))
+
+
+def _make_disk_store(cached: Path, triples: int) -> None:
+    """Make the on-disk store of the cached sorted N-Triples: here when small, else in a background process."""
+    try:
+        size = cached.stat().st_size
+        target = _disk_path(cached)
+        if any(time.time() - p.stat().st_mtime < 600 for p in target.parent.glob(f"{target.name}.*.tmp")):
+            return  # another process is making it
+    except OSError:
+        return  # no cache to make it from
+    if size <= _BACKGROUND_BYTES:
+        write_disk_store(cached, triples)
+        return
+    import subprocess
+    import sys
+
+    code = "import sys; from graph.rdf import write_disk_store; write_disk_store(sys.argv[1], int(sys.argv[2]))"
+    # Detached: the caller does not wait; a later start opens the store once it is there.
+    subprocess.Popen(
+        [sys.executable, "-c", code, str(cached), str(triples)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True, cwd=Path(__file__).resolve().parent.parent,
+    )
+
+
+def write_disk_store(cached: str | Path, triples: int) -> None:
+    """Bulk-load the sorted N-Triples ``cached`` into an on-disk store beside it, atomically.
+
+    The store is built in a temporary folder, marked whole, then renamed into place; a store
+    another process finished first is kept. Only the newest :data:`_CACHE_KEEP` stores stay.
+    """
+    import shutil
+
+    target = _disk_path(Path(cached))
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        store = ox.Store(str(temporary))
+        store.bulk_load(path=str(cached), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        store.flush()
+        del store  # closes the database before the folder moves
+        (temporary / _DISK_MARKER).write_text(str(triples), encoding="ascii")
+        if target.exists() and _open_disk_store(target) is None:
+            shutil.rmtree(target)  # broken: replaced, never trusted
+        temporary.rename(target)  # atomic; fails if another process put its store there first
+        stores = sorted(target.parent.glob("store-*.oxigraph"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in stores[_CACHE_KEEP:]:
+            shutil.rmtree(stale, ignore_errors=True)
+    except (OSError, RuntimeError, SyntaxError, ValueError):
+        pass  # a read-only or full cache only costs speed
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _canonical_ntriples(dataset: Dataset, built: dt.datetime | PartialDate | None) -> bytes:
+    """The whole graph (data and description) as sorted, distinct N-Triples lines: the canonical bytes.
+
+    The terms are written in Oxigraph's canonical form (see :func:`_text`, :func:`_decimal`), so
+    these are the bytes of a store's sorted dump, computed without building the store.
+    """
     was_enabled = gc.isenabled()
     gc.disable()  # the collector frees nothing here and slows large builds down
     try:
-        lines = ntriples(dataset)
+        lines = _distinct_sorted(ntriples(dataset))
+        _insert_sorted(lines, _distinct_sorted(dataset_triples(dataset, len(lines), built=built)))
         lines.append("")  # the final newline, without copying the whole text once more
-        data = "\n".join(lines).encode()
-        del lines
-        store = ox.Store()
-        # Our own N-Triples is valid by construction: skip the parser's IRI and literal checks.
-        store.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES, lenient=True)
-        description = ("\n".join(dataset_triples(dataset, len(store), built=built)) + "\n").encode()
-        store.bulk_load(input=description, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        return "\n".join(lines).encode()
     finally:
         if was_enabled:
             gc.enable()
-    return store, (data, description)
+
+
+def _distinct_sorted(lines: list[str]) -> list[str]:
+    """The lines sorted, each once (the store keeps a repeated triple once), in the order of a sorted dump.
+
+    Code point order is the UTF-8 byte order a dump's lines are sorted in.
+
+    >>> _distinct_sorted(["b", "a", "b", "é", "c"])
+    ['a', 'b', 'c', 'é']
+    """
+    # Sorting the lines in the order they were written is fast (records come in id order: long
+    # sorted runs); a set or dict would hash 2M long strings and lose that order.
+    lines.sort()
+    last_of_run = list(map(operator.ne, lines, islice(lines, 1, None)))
+    if all(last_of_run):
+        return lines
+    return [*compress(lines, last_of_run), lines[-1]]
+
+
+def _insert_sorted(lines: list[str], block: list[str]) -> None:
+    """Put a sorted, distinct block of lines into sorted, distinct lines, keeping both properties.
+
+    The description's lines all share one subject prefix, so they usually go in one piece
+    between two data lines (one search, one insertion); otherwise all are sorted again.
+
+    >>> lines = ["a", "d"]; _insert_sorted(lines, ["b", "c"]); lines
+    ['a', 'b', 'c', 'd']
+    >>> lines = ["a", "c"]; _insert_sorted(lines, ["b", "c", "d"]); lines
+    ['a', 'b', 'c', 'd']
+    """
+    start = bisect.bisect_left(lines, block[0])
+    if start == bisect.bisect_right(lines, block[-1]):  # no data line within, or equal to, the block's range
+        lines[start:start] = block
+    else:
+        lines[:] = _distinct_sorted(lines + block)
 
 
 def _cache_path(dataset: Dataset, built: dt.datetime | PartialDate | None) -> Path | None:
@@ -716,25 +936,18 @@ def _cache_path(dataset: Dataset, built: dt.datetime | PartialDate | None) -> Pa
     key = hashlib.sha256(
         f"{dataset.fingerprint}\0{_CACHE_VERSION}\0{built!s}\0{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
     ).hexdigest()
-    return cache_dir() / f"store-{key[:32]}.nt"
-
-
-def _sorted_path(cached: Path) -> Path:
-    """The cache of :func:`sorted_ntriples` beside the store's (it replaces it: either loads the store)."""
-    return cached.with_name(f"{cached.stem}.sorted.nt")
+    return cache_dir() / f"store-{key[:32]}.sorted.nt"
 
 
 _CACHE_KEEP = 8
 """How many cached stores to keep (the newest); filtered views of a dataset each add one."""
 
 
-def _write_cache(path: Path, *chunks: bytes) -> None:
+def _write_cache(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        with temporary.open("wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
+        temporary.write_bytes(data)
         temporary.replace(path)  # atomic: a reader never sees half a file
         older = sorted(path.parent.glob("store-*.nt"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in older[_CACHE_KEEP:]:
@@ -766,10 +979,10 @@ def rdf_graph(source: Dataset | ox.Store) -> Graph:
 def sorted_ntriples(source: Dataset | ox.Store) -> bytes:
     """The whole graph as N-Triples, one triple a line, lines sorted: the canonical bytes.
 
-    For a dataset with a fingerprint the bytes are cached in :func:`graph.load.cache_dir` (in
-    place of :func:`build_store`'s cache, which they also load), so exporting the same data again
-    skips building, dumping and sorting; a cached file whose line count is not the description's
-    ``void:triples`` is rebuilt, never trusted.
+    For a dataset they are written straight from the records (no store is built) and, when the
+    dataset has a fingerprint, cached in :func:`graph.load.cache_dir` (the same file that
+    :func:`build_store` loads), so exporting the same data again reads them back; a cached file
+    whose line count is not the description's ``void:triples`` is rebuilt, never trusted.
 
     >>> from graph.load import load_dataset
     >>> text = sorted_ntriples(load_dataset(["tests/data/mini"], cache=False)).decode()
@@ -779,18 +992,11 @@ def sorted_ntriples(source: Dataset | ox.Store) -> bytes:
     if isinstance(source, ox.Store):
         return _sorted_dump(source)
     cached = _cache_path(source, None)
-    if cached is None:
-        return _sorted_dump(build_store(source, cache=False))
-    # Every export starts here: cache the sorted bytes themselves, so that a second export of
-    # the same data skips loading the store, dumping it and sorting (most of an export's time).
-    sorted_path = _sorted_path(cached)
-    data = _read_sorted(sorted_path)
-    if data is not None:
-        return data
-    store = _load_cached(cached)  # from the unsorted copy: a sorted one is missing or not whole
-    data = _sorted_dump(store if store is not None else _build(source, None)[0])
-    _write_cache(sorted_path, data)
-    cached.unlink(missing_ok=True)  # the sorted copy loads the same store
+    data = _read_sorted(cached) if cached is not None else None
+    if data is None:
+        data = _canonical_ntriples(source, None)
+        if cached is not None:
+            _write_cache(cached, data)
     return data
 
 

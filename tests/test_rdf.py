@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import textwrap
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -289,25 +291,93 @@ def test_rdf_graph_puts_rdflib_on_the_same_oxigraph_store(mini: Dataset) -> None
 # --------------------------------------------------------------------------- the cache
 
 
-def test_a_warm_build_reads_the_cache_and_gives_the_same_graph(mini: Dataset, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_warm_build_opens_the_on_disk_store_and_gives_the_same_graph(mini: Dataset, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARMSGRAPH_CACHE_DIR", str(tmp_path))
     cold = build_store(mini)
-    (cached,) = tmp_path.glob("store-*.nt")
+    (cached,) = tmp_path.glob("store-*.sorted.nt")
+    assert list(tmp_path.glob("store-*.oxigraph"))
+    cached.unlink()  # the warm store cannot come from the N-Triples
     warm = build_store(mini)
-    assert sorted_ntriples(warm) == sorted_ntriples(cold)
-    # Prove the warm store came from the file: a marker triple added to it shows up.
-    with cached.open("ab") as handle:
-        handle.write(b"<urn:x:marker> <urn:x:p> <urn:x:o> .\n")
-    assert ox.Quad(ox.NamedNode("urn:x:marker"), ox.NamedNode("urn:x:p"), ox.NamedNode("urn:x:o")) in build_store(mini)
+    assert sorted_ntriples(warm) == sorted_ntriples(cold) and len(warm) == len(cold)
+    assert not cached.exists()
+    with pytest.raises(RuntimeError, match="read-write"):  # opened read-only
+        warm.add(ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.NamedNode("urn:x:o")))
+
+
+def test_without_the_on_disk_store_a_warm_build_reads_the_n_triples(mini: Dataset, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARMSGRAPH_CACHE_DIR", str(tmp_path))
+    expected = sorted_ntriples(build_store(mini))
+    (cached,) = tmp_path.glob("store-*.sorted.nt")
+    (disk,) = tmp_path.glob("store-*.oxigraph")
+    shutil.rmtree(disk)
+    # Prove the store came from the file: a label changed in it (same line count) shows up.
+    changed = cached.read_bytes().replace(b'"Poland"', b'"Polska"')
+    cached.write_bytes(changed)
+    assert sorted_ntriples(build_store(mini)) == b"\n".join(sorted(changed.splitlines())) + b"\n" != expected
+    assert disk.is_dir()  # and the on-disk store is made again
+
+
+@pytest.mark.parametrize("damage", ["no marker", "wrong count", "garbage", "writable by others"])
+def test_a_broken_or_foreign_disk_store_is_rebuilt_not_trusted(damage: str, mini: Dataset, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARMSGRAPH_CACHE_DIR", str(tmp_path))
+    expected = sorted_ntriples(build_store(mini))
+    (disk,) = tmp_path.glob("store-*.oxigraph")
+    marker = disk / "armsgraph-store.txt"
+    if damage == "no marker":
+        marker.unlink()
+    elif damage == "wrong count":
+        marker.write_text("7", encoding="ascii")
+    elif damage == "garbage":
+        for file in disk.iterdir():
+            if file != marker:
+                file.write_bytes(b"not a database")
+    else:
+        disk.chmod(0o777)
+    assert sorted_ntriples(build_store(mini)) == expected
+    assert rdf_module._open_disk_store(disk) is not None  # replaced by a good one
 
 
 def test_a_broken_cache_is_rebuilt_not_trusted(mini: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARMSGRAPH_CACHE_DIR", str(tmp_path))
     expected = sorted_ntriples(build_store(mini))
-    (cached,) = tmp_path.glob("store-*.nt")
+    (cached,) = tmp_path.glob("store-*.sorted.nt")
+    (disk,) = tmp_path.glob("store-*.oxigraph")
+    shutil.rmtree(disk)
     cached.write_bytes(b"this is not N-Triples <")
     assert sorted_ntriples(build_store(mini)) == expected
+
+
+def test_a_large_store_is_made_on_disk_in_the_background(mini: Dataset, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARMSGRAPH_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(rdf_module, "_BACKGROUND_BYTES", 0)
+    expected = sorted_ntriples(build_store(mini, cache=False))
+    assert sorted_ntriples(build_store(mini)) == expected  # in memory, at once
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("store-*.oxigraph")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (disk,) = tmp_path.glob("store-*.oxigraph")
+    assert rdf_module._open_disk_store(disk) is not None
+    assert sorted_ntriples(build_store(mini)) == expected
+
+
+def test_an_on_disk_store_answers_queries_as_one_in_memory(mini: Dataset, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph.sparql import run_query
+
+    monkeypatch.setenv("ARMSGRAPH_CACHE_DIR", str(tmp_path))
+    memory = build_store(mini, cache=False)
+    build_store(mini)
+    disk = build_store(mini)
+    assert list(tmp_path.glob("store-*.oxigraph"))
+    text = "SELECT ?t ?s WHERE { ?t ag:supplier ?s } ORDER BY ?t"
+    # run_query evaluates in a forked worker process, which shares the open database.
+    assert run_query(disk, text).rows == run_query(memory, text).rows and run_query(disk, text).rows
+    assert len(disk) == len(memory)
+    assert disk.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) is not None
 
 
 # --------------------------------------------------------------------------- ontology and shapes
@@ -451,3 +521,4 @@ def test_the_cache_keeps_only_the_newest_stores(mini: Dataset, tmp_path: Path, m
     for number in range(rdf_module._CACHE_KEEP + 3):
         build_store(mini, built=PartialDate(2000 + number))  # each build time is its own cache entry
     assert len(list(tmp_path.glob("store-*.nt"))) == rdf_module._CACHE_KEEP
+    assert len(list(tmp_path.glob("store-*.oxigraph"))) == rdf_module._CACHE_KEEP
