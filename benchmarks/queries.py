@@ -11,9 +11,12 @@ baseline). Each named query runs with parameters picked from the data (the busie
 a category, a transfer with reported figures ...) and is timed:
 
 - ``oxigraph``: :func:`graph.sparql.run_named_query` without a time limit, in this process (the
-  check, the binding and the engine), median of 5 runs;
-- ``+limit``: the same with a time limit, i.e. through the forked query worker, median of 5 (the
-  one-off fork, paid by the first query on a store, is printed separately);
+  check, the binding, the engine and the terms of every row), median of ``--repeat`` runs, wall
+  and CPU (``time.process_time``);
+- ``+limit``: the same with a time limit, i.e. through the forked query worker, median wall of
+  ``--repeat`` runs (the one-off fork, paid by the first query on a store, is printed
+  separately); its CPU is this process's plus the worker's (read from ``/proc``, in 10 ms
+  ticks, so averaged over the runs);
 - ``rdflib``: ``Graph.query`` with ``initBindings`` on rdflib's memory store, one run in a forked
   child killed after ``--rdflib-budget`` seconds (default 30; shown as ``>N``).
 
@@ -25,10 +28,12 @@ from __future__ import annotations
 import argparse
 import gc
 import multiprocessing
+import os
 import statistics
 import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -62,12 +67,48 @@ def _parameters(dataset: Dataset) -> dict[str, str]:
 
 
 def _median_ms(function: Any, runs: int = 5) -> tuple[float, int]:
-    times, rows = [], 0
+    """Median wall milliseconds of ``runs`` calls, and the rows the last one returned."""
+    wall, _cpu, rows = _timed(function, runs)
+    return wall, rows
+
+
+def _timed(function: Any, runs: int) -> tuple[float, float, int]:
+    """Median wall and median CPU milliseconds (this process) of ``runs`` calls, and the rows returned."""
+    walls, cpus, rows = [], [], 0
+    for _ in range(runs):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        rows = len(function())
+        walls.append((time.perf_counter() - started) * 1000)
+        cpus.append((time.process_time() - cpu_started) * 1000)
+    return statistics.median(walls), statistics.median(cpus), rows
+
+
+def _process_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) another process has used so far; None where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _worker_timed(worker: Any, function: Any, runs: int) -> tuple[float, float | None]:
+    """Median wall milliseconds through the query worker, and mean CPU milliseconds a run cost
+    this process and the worker together (the worker's CPU is only readable in clock ticks)."""
+    function()  # make sure the worker is running before its CPU is read
+    pid = worker._process.pid if worker._process is not None else None
+    child_before = _process_cpu_seconds(pid) if pid else None
+    cpu_started = time.process_time()
+    walls = []
     for _ in range(runs):
         started = time.perf_counter()
-        rows = len(function())
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), rows
+        function()
+        walls.append((time.perf_counter() - started) * 1000)
+    parent_cpu = time.process_time() - cpu_started
+    child_after = _process_cpu_seconds(pid) if pid else None
+    if child_before is None or child_after is None or worker._process is None or worker._process.pid != pid:
+        return statistics.median(walls), None
+    return statistics.median(walls), (parent_cpu + child_after - child_before) * 1000 / runs
 
 
 def _rdflib_child(graph: Any, text: str, bindings: dict[str, Any], connection: Any) -> None:
@@ -105,7 +146,8 @@ def _rdflib_terms(bindings: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def run_size(n_transfers: int, budget: float) -> list[dict[str, Any]]:
+def run_size(n_transfers: int, budget: float, repeat: int = 5) -> list[dict[str, Any]]:
+    """Build ``n_transfers`` synthetic transfers and time every named query on them (see the module doc)."""
     with tempfile.TemporaryDirectory(prefix="armsgraph-bench-") as folder:
         started = time.perf_counter()
         write_synthetic(folder, n_transfers)
@@ -152,14 +194,19 @@ def run_size(n_transfers: int, budget: float) -> list[dict[str, Any]]:
                 except QueryTimeout:
                     print(f"  {query.name}{suffix}: over {budget:g} s on Oxigraph")
                     continue
-                engine_ms, rows = _median_ms(lambda q=query, p=params: run_named_query(store, q.name, p, timeout=None))
-                worker_ms, _ = _median_ms(lambda q=query, p=params: run_named_query(store, q.name, p, timeout=budget))
+                engine_ms, engine_cpu, rows = _timed(
+                    lambda q=query, p=params: run_named_query(store, q.name, p, timeout=None), repeat
+                )
+                worker_ms, worker_cpu = _worker_timed(
+                    worker, lambda q=query, p=params: run_named_query(store, q.name, p, timeout=budget), repeat
+                )
                 rdflib_ms, rdflib_rows = _rdflib_ms(graph, query.text, _rdflib_terms(bindings), budget)
                 if rdflib_rows is not None and rdflib_rows != rows:
                     print(f"  note: {query.name}{suffix}: rdflib returned {rdflib_rows} rows, Oxigraph {rows}")
                 results.append(
                     {"query": query.name + suffix, "n": n_transfers, "rows": rows, "oxigraph": engine_ms,
-                     "worker": worker_ms, "rdflib": rdflib_ms, "params": params}
+                     "oxigraph_cpu": engine_cpu, "worker": worker_ms, "worker_cpu": worker_cpu,
+                     "rdflib": rdflib_ms, "params": params}
                 )
         worker.close()
         del graph
@@ -171,14 +218,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--rdflib-budget", type=float, default=30.0, help="seconds before an rdflib run is stopped")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per query and way (medians are shown)")
     args = parser.parse_args()
     all_results = []
     for size in args.sizes:
-        all_results += run_size(size, args.rdflib_budget)
+        all_results += run_size(size, args.rdflib_budget, args.repeat)
     print()
     header = (
-        f"{'query':<36}{'transfers':>10}{'rows':>7}{'oxigraph ms':>13}{'+limit ms':>11}{'rdflib ms':>12}"
-        f"{'rdflib/ox':>11}  target <{TARGET_MS:.0f} ms"
+        f"{'query':<36}{'transfers':>10}{'rows':>7}{'oxigraph ms':>13}{'cpu':>7}{'+limit ms':>11}{'cpu':>7}"
+        f"{'rdflib ms':>12}{'rdflib/ox':>11}  target <{TARGET_MS:.0f} ms"
     )
     print(header)
     print("-" * len(header))
@@ -188,11 +236,13 @@ def main() -> None:
         ratio = f"{(r['rdflib'] or budget_ms) / r['oxigraph']:.0f}x"
         ratio = ratio if r["rdflib"] is not None else ">" + ratio
         target = ("ok" if r["worker"] < TARGET_MS else "OVER") if r["n"] >= 100_000 else ""
+        worker_cpu = f"{r['worker_cpu']:.1f}" if r["worker_cpu"] is not None else "?"
         print(
-            f"{r['query']:<36}{r['n']:>10,}{r['rows']:>7}{r['oxigraph']:>13.1f}{r['worker']:>11.1f}"
-            f"{rdflib:>12}{ratio:>11}  {target}"
+            f"{r['query']:<36}{r['n']:>10,}{r['rows']:>7}{r['oxigraph']:>13.1f}{r['oxigraph_cpu']:>7.1f}"
+            f"{r['worker']:>11.1f}{worker_cpu:>7}{rdflib:>12}{ratio:>11}  {target}"
         )
     print("\nparameters:", {r["query"]: r["params"] for r in all_results if r["n"] == args.sizes[-1]})
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end (others may share it)")
 
 if __name__ == "__main__":
     main()

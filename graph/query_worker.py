@@ -5,7 +5,9 @@ runaway query (a cross join, an unbounded property path) would keep a core busy 
 its caller gave up. Here the query runs in a *forked* child process that shares the store
 copy-on-write: nothing is copied or reloaded, and on timeout the child is killed and the
 next query forks a fresh one. The child is kept between queries, so the fork is paid once
-per store and each query costs a pipe round trip on top of the engine. Measured here
+per store and each query costs a pipe round trip on top of the engine. The child hands SELECT
+rows back as SPARQL TSV that pyoxigraph writes (and the parent reads) in Rust, so only the
+parent makes Python terms for them. Measured here
 (``benchmarks/queries.py``): the fork plus a first trivial query took 20-35 ms in a 0.26 GB
 process holding 0.2 M triples and 65-97 ms in a 1.9 GB process holding 2 M triples; after that a
 trivial query costs about 1 ms through the worker against 0.3 ms in process.
@@ -21,13 +23,15 @@ from __future__ import annotations
 
 import atexit
 import gc
+import io
 import itertools
 import multiprocessing
 import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -73,17 +77,41 @@ def evaluate(
     >>> evaluate(store, "SELECT ?s WHERE { ?s ?p ?o }", None, 10).rows
     ((<NamedNode value=http://e/a>,),)
     """
+    return _evaluation(_query(store, text, substitutions, prefixes), limit)
+
+
+def _query(
+    store: ox.Store, text: str, substitutions: dict[str, Any] | None, prefixes: dict[str, str] | None
+) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     subs = {ox.Variable(name): term for name, term in (substitutions or {}).items()}
-    result = store.query(text, prefixes=prefixes, substitutions=subs or None)
+    return store.query(text, prefixes=prefixes, substitutions=subs or None)
+
+
+def _evaluation(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, limit: int | None) -> Evaluation:
+    """A query's answer read into an :class:`Evaluation`, at most ``limit`` rows or triples."""
     if isinstance(result, ox.QueryBoolean):
         return Evaluation(form="ask", boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
         columns = tuple(v.value for v in result.variables)
-        # iterating a solution is several times faster than indexing it
-        rows, truncated = take((tuple(solution) for solution in result), limit)
+        with _collector_paused():
+            rows, truncated = take((tuple(solution) for solution in result), limit)
         return Evaluation(form="select", columns=columns, rows=rows, truncated=truncated)
     triples, truncated = take(result, limit)
     return Evaluation(form="graph", triples=triples, truncated=truncated)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the garbage collector while rows are read: they are new tuples of terms holding no
+    cycles, yet each few hundred of them start a collection, and in a process that holds a dataset
+    (millions of objects) those collections cost a quarter of the time spent reading rows."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def take(items: Iterable[T], limit: int | None) -> tuple[tuple[T, ...], bool]:
@@ -105,14 +133,72 @@ _NOTHING = object()
 # --------------------------------------------------------------------------- the worker
 
 
-def _pack(evaluation: Evaluation) -> tuple[Any, ...]:
-    """An evaluation as the child sends it: rows as SPARQL TSV text, which pyoxigraph reads back in
-    Rust (pickling thousands of term objects cost the parent several times more)."""
-    if evaluation.form != "select" or not evaluation.columns:
-        return ("plain", evaluation)
-    lines = ["\t".join(f"?{c}" for c in evaluation.columns)]
-    lines += ["\t".join("" if term is None else str(term) for term in row) for row in evaluation.rows]
-    return ("tsv", evaluation.columns, ("\n".join(lines) + "\n").encode(), evaluation.truncated)
+class _Enough(Exception):
+    """Raised by :class:`_RowSink` to stop the serializer once it holds enough rows."""
+
+
+class _RowSink(io.BytesIO):
+    """A binary file for ``QuerySolutions.serialize`` that keeps the SPARQL TSV it is given and
+    stops the serializer (and with it the engine) once it holds the header and ``limit + 1`` rows.
+
+    TSV escapes line breaks inside values, so each line is one row. pyoxigraph writes in chunks
+    of about 8 KB: a few rows past the limit may be computed, never the whole result.
+    """
+
+    def __init__(self, limit: int | None) -> None:
+        super().__init__()
+        self.lines = 0
+        self.enough = None if limit is None else limit + 2  # the header, the rows, one more
+
+    def write(self, data: Any) -> int:
+        """Keep ``data``; raise :class:`_Enough` once enough lines are kept."""
+        written = super().write(data)
+        self.lines += bytes(data).count(b"\n")
+        if self.enough is not None and self.lines >= self.enough:
+            raise _Enough
+        return written
+
+
+def solutions_tsv(solutions: ox.QuerySolutions, limit: int | None) -> tuple[bytes, bool]:
+    """At most ``limit`` solutions as SPARQL TSV (a header line, then a line a row), and whether more were left.
+
+    pyoxigraph writes the TSV in Rust, so no Python term is made for a row: in the worker this
+    costs about as much as only counting the rows, where making terms and their text cost the
+    child more than evaluating the query (transfers of a hub actor at 100k transfers).
+
+    >>> store = ox.Store()
+    >>> for n in range(3):
+    ...     store.add(ox.Quad(ox.NamedNode(f"http://e/{n}"), ox.NamedNode("http://e/p"), ox.Literal("a\\tb")))
+    >>> solutions_tsv(store.query("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s"), 2)
+    (b'?s\\t?o\\n<http://e/0>\\t"a\\\\tb"\\n<http://e/1>\\t"a\\\\tb"\\n', True)
+    """
+    sink = _RowSink(limit)
+    with suppress(_Enough):
+        solutions.serialize(sink, format=ox.QueryResultsFormat.TSV)
+    data = sink.getvalue()
+    if limit is None or sink.lines <= limit + 1:
+        return data, False
+    end = -1
+    for _ in range(limit + 1):  # past the header and ``limit`` rows
+        end = data.index(b"\n", end + 1)
+    return data[: end + 1], True
+
+
+def _evaluate_packed(
+    store: ox.Store,
+    text: str,
+    substitutions: dict[str, Any] | None,
+    limit: int | None,
+    prefixes: dict[str, str] | None = None,
+) -> tuple[Any, ...]:
+    """What the child sends back: SELECT rows as SPARQL TSV written by pyoxigraph (which the parent
+    reads back in Rust), anything else as a plain :class:`Evaluation`."""
+    result = _query(store, text, substitutions, prefixes)
+    if isinstance(result, ox.QuerySolutions) and result.variables:
+        columns = tuple(v.value for v in result.variables)
+        data, truncated = solutions_tsv(result, limit)
+        return ("tsv", columns, data, truncated)
+    return ("plain", _evaluation(result, limit))
 
 
 def _unpack(packed: tuple[Any, ...]) -> Evaluation:
@@ -121,7 +207,8 @@ def _unpack(packed: tuple[Any, ...]) -> Evaluation:
     _, columns, data, truncated = packed
     solutions = ox.parse_query_results(data, ox.QueryResultsFormat.TSV)
     assert isinstance(solutions, ox.QuerySolutions)  # a TSV document always holds solutions
-    rows = tuple(tuple(solution) for solution in solutions)
+    with _collector_paused():
+        rows = tuple(tuple(solution) for solution in solutions)
     return Evaluation(form="select", columns=columns, rows=rows, truncated=truncated)
 
 
@@ -139,7 +226,7 @@ def _serve(store: ox.Store, connection: Any, parent_end: Any) -> None:
         except (EOFError, OSError):
             os._exit(0)
         try:
-            answer: tuple[Any, ...] = ("ok", _pack(evaluate(store, *request)))
+            answer: tuple[Any, ...] = ("ok", _evaluate_packed(store, *request))
         except SyntaxError as exc:
             answer = ("error", "syntax", str(exc))
         except Exception as exc:

@@ -41,7 +41,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -304,7 +304,13 @@ def named_query(name: str, directory: Path = QUERIES_DIR) -> NamedQuery:
 # --------------------------------------------------------------------------- results
 
 
+@lru_cache(maxsize=65_536)
 def _compact(iri: str) -> str:
+    """``agid:actor/POL`` for the actor's IRI: the longest known namespace becomes its prefix.
+
+    Cached: a result names the same few actors, systems and types in row after row, and a table
+    of ten thousand rows would otherwise try every prefix on each of its IRIs.
+    """
     best = ""
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):

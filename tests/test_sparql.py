@@ -136,6 +136,55 @@ def test_the_cli_warns_when_rows_were_cut() -> None:
     assert "first 1 results shown" in err
 
 
+def _awkward_store() -> ox.Store:
+    """Terms whose text form is easy to get wrong: line breaks, tabs, quotes, language tags, blank
+    nodes, a non-canonical integer, and a subject with no value for ?x (an unbound cell)."""
+    store = ox.Store()
+    e = "http://example.com/"
+    objects = [
+        ox.Literal('two\nlines\tand a "quote" \\ end'),
+        ox.Literal("hé", language="fr"),
+        ox.BlankNode("b1"),
+        ox.Literal("042", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ox.Literal("1.0E0", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")),
+        ox.NamedNode(e + "o"),
+    ]
+    for number, term in enumerate(objects):
+        store.add(ox.Quad(ox.NamedNode(f"{e}s{number}"), ox.NamedNode(e + "p"), term))
+    store.add(ox.Quad(ox.NamedNode(e + "s0"), ox.NamedNode(e + "x"), ox.Literal("x")))
+    return store
+
+
+AWKWARD_QUERIES = [
+    "SELECT ?s ?o ?x WHERE { ?s <http://example.com/p> ?o OPTIONAL { ?s <http://example.com/x> ?x } } ORDER BY ?s",
+    "SELECT ?x WHERE { ?s <http://example.com/p> ?o OPTIONAL { ?s <http://example.com/x> ?x } } ORDER BY ?s",
+    "SELECT ?s WHERE { ?s <http://example.com/nothing> ?o }",
+    "SELECT * WHERE {}",
+    "ASK { ?s ?p ?o }",
+    "CONSTRUCT WHERE { ?s ?p ?o }",
+]
+
+
+@pytest.mark.parametrize("text", AWKWARD_QUERIES)
+@pytest.mark.parametrize("limit", [None, 0, 1, 3, 100])
+def test_the_time_limited_worker_answers_exactly_as_this_process(text: str, limit: int | None) -> None:
+    # the worker sends rows as SPARQL TSV written by pyoxigraph and read back: nothing may change
+    store = _awkward_store()
+    here = run_query(store, text, timeout=None, limit=limit)
+    there = run_query(store, text, timeout=10, limit=limit)
+    assert (there.form, there.columns, there.rows, there.boolean, there.truncated) == (
+        here.form, here.columns, here.rows, here.boolean, here.truncated
+    )
+    assert sorted(map(str, there.triples)) == sorted(map(str, here.triples))
+
+
+def test_the_worker_stops_the_engine_at_the_row_limit(store: ox.Store) -> None:
+    # about 10^11 rows: only stopping at the limit (not at the time limit) gives an answer
+    endless = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    result = run_query(store, endless, timeout=20, limit=3)
+    assert len(result) == 3 and result.truncated
+
+
 def test_without_a_time_limit_the_query_runs_in_this_process(store: ox.Store) -> None:
     result = run_query(store, "SELECT ?t WHERE { ?t a ag:Transfer }", timeout=None)
     assert len(result) == 5
