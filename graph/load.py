@@ -16,12 +16,15 @@ together. Any error means no dataset at all: data is never half-loaded.
 
 from __future__ import annotations
 
+import atexit
 import difflib
 import gc
 import hashlib
 import os
 import pickle
 import re
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -33,7 +36,7 @@ from pydantic import BaseModel, ValidationError
 
 from .dataset import Dataset
 from .errors import DataError, Location, Problem, Severity, UsageError
-from .model import ID_PATTERN, SECTIONS, Record, SeedFile
+from .model import ID_PATTERN, SECTIONS, Quantity, Record, SeedFile
 from .rules import run_rules
 from .yamlfile import YamlDocument, read_yaml
 
@@ -356,9 +359,9 @@ class _Entry:
 class _FileView:
     """One file: its fast parse, which knows where its sections and records are."""
 
-    def __init__(self, path: Path, display: str) -> None:
+    def __init__(self, path: Path, display: str, doc: YamlDocument | None = None) -> None:
         self.path, self.display = path, display
-        self.doc: YamlDocument = read_yaml(path, display=display)
+        self.doc: YamlDocument = doc if doc is not None else read_yaml(path, display=display)
 
     def locate(self, path: Sequence[str | int], *, key: bool = False) -> Location:
         """Where a section or record is (deeper paths: see :class:`_Problems`)."""
@@ -492,6 +495,30 @@ def _read_file(view: _FileView, problems: _Problems, entries: list[_Entry], fail
 # --------------------------------------------------------------------------- the whole load
 
 
+def _quantity_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a record model that hold a :class:`~graph.model.Quantity`."""
+    return tuple(name for name, info in model.model_fields.items() if _inner_model(info.annotation) is Quantity)
+
+
+_QUANTITY_FIELDS = {model: _quantity_fields(model) for model in SECTIONS.values()}
+
+
+def _share_quantities(record: Record, shared: dict[tuple[Any, ...], Quantity]) -> None:
+    """Let equal quantities be one object: a dataset repeats the same few hundred counts tens of thousands of times.
+
+    Quantities are frozen, so sharing is invisible, except that the cache file holds each once
+    (a warm start reads 30k transfers a quarter faster). Two count as equal only if every field
+    and the set of fields the user wrote are the same.
+    """
+    fields = record.__dict__
+    for name in _QUANTITY_FIELDS[type(record)]:
+        quantity = fields[name]
+        if quantity is not None:
+            key = (quantity.value, quantity.qualifier, quantity.upper, frozenset(quantity.model_fields_set))
+            # Writing the record's own field storage: the value is equal, and nobody has seen the record yet.
+            fields[name] = shared.setdefault(key, quantity)
+
+
 @contextmanager
 def _collector_paused(*, keep: bool = False) -> Iterator[None]:
     """Pause the garbage collector: it slows the building of many small objects a lot and frees nothing here.
@@ -512,6 +539,150 @@ def _collector_paused(*, keep: bool = False) -> Iterator[None]:
             gc.enable()
 
 
+_PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+"""Below this much YAML, a second process costs more than it saves (the bundled seeds are far below)."""
+
+
+def _parsed_views(files: Sequence[Path]) -> Iterator[_FileView]:
+    """The files parsed, in order; the later half (by size) in a second process when that pays.
+
+    Files parse independently, so on a machine with two cores a forked child parses the tail
+    while this process parses (and the caller validates) the head; the child sends its plain
+    parsed documents back through a pipe. The results are the same either way: the documents are
+    the very values :func:`read_yaml` returns, handled in the same order.
+    """
+    shown = [_display(path) for path in files]
+    split = _parallel_split(files)
+    child = None
+    if split is not None:
+        tail = list(zip(files[split:], shown[split:], strict=True))
+        with suppress(OSError):  # no process to spare (a limit reached): everything is parsed here
+            child = _Forked(lambda: [read_yaml(path, display=display) for path, display in tail])
+    if split is None or child is None:
+        for path, display in zip(files, shown, strict=True):
+            yield _FileView(path, display)
+        return
+    try:
+        for path, display in zip(files[:split], shown[:split], strict=True):
+            yield _FileView(path, display)
+        docs = child.result()
+        if docs is _FAILED:  # out of memory, killed ...: parse here instead
+            docs = [read_yaml(path, display=display) for path, display in tail]
+        for (path, display), doc in zip(tail, docs, strict=True):
+            yield _FileView(path, display, doc)
+    finally:
+        child.stop()
+
+
+def _parallel_split(files: Sequence[Path]) -> int | None:
+    """Where the second process's share starts, or None when parsing in one process is better or safer."""
+    sizes = _sizes(files)
+    if len(files) < 2 or not _worth_forking(sizes):
+        return None
+    return _split_at_half(sizes)
+
+
+def _sizes(files: Sequence[Path]) -> list[int]:
+    """The files' sizes in bytes (0 for one that cannot be read: :func:`read_yaml` reports it, in order)."""
+    sizes = []
+    for path in files:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    return sizes
+
+
+def _worth_forking(sizes: Sequence[int]) -> bool:
+    """Whether a second process pays for files of these sizes, and is safe here.
+
+    Only on Linux (fork is the cheap way to start a process with everything imported; macOS and
+    Windows do not fork safely), with two cores or more, and in a process with no other thread:
+    a thread holding a lock at the fork would leave the child stuck on it.
+    """
+    return (
+        sum(sizes) >= _PARALLEL_MIN_BYTES
+        and sys.platform == "linux"
+        and len(os.sched_getaffinity(0)) >= 2
+        and threading.active_count() == 1
+    )
+
+
+def _split_at_half(sizes: Sequence[int]) -> int:
+    """The index that splits the files into two parts of sizes closest to equal (the later part the larger on a tie:
+    this process also validates every record, so the child may take more). At least one file on each side.
+
+    >>> _split_at_half([10, 10, 10, 40, 10, 20]), _split_at_half([5, 1]), _split_at_half([1, 1, 1, 1])
+    (3, 1, 2)
+    """
+    total = sum(sizes)
+    best, best_gap, head = 1, None, 0
+    for index in range(1, len(sizes)):
+        head += sizes[index - 1]
+        gap = abs(total - 2 * head)
+        if best_gap is None or gap < best_gap:
+            best, best_gap = index, gap
+    return best
+
+
+class _Forked:
+    """``work()`` run in a forked child process, its result sent back pickled through a pipe.
+
+    The child starts with everything this process has (modules, data), so there is nothing to
+    import or send; it leaves with ``os._exit``, never running this process's exit handlers.
+    """
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        """Start the child; :class:`OSError` when no process can be started."""
+        reader, writer = os.pipe()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(reader)
+            os.close(writer)
+            raise
+        if self.pid == 0:
+            status = 1
+            try:
+                # Ctrl-C reaches the whole process group: the parent decides (stop() ends the child),
+                # so that a cache file being written is finished rather than left half-done.
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                gc.disable()  # a short life that builds few objects: no garbage worth collecting
+                os.close(reader)
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(writer, "wb") as pipe:
+                    pipe.write(data)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(writer)
+        self.pipe = os.fdopen(reader, "rb")
+
+    def result(self) -> Any:
+        """What ``work()`` returned, once the child is done; :data:`_FAILED` if it sent nothing whole."""
+        try:
+            # Our own child through our own pipe: as trusted as this process.
+            return pickle.load(self.pipe)
+        except Exception:
+            return _FAILED
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """End the child if it still runs (the caller stopped early), and collect it."""
+        if self.pid:
+            with suppress(OSError):  # after result() the child has sent everything: it has nothing left to do
+                os.kill(self.pid, signal.SIGKILL)
+            self.pipe.close()
+            with suppress(OSError):
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+
+
+_FAILED = object()
+"""What :meth:`_Forked.result` gives when the child failed (out of memory, killed)."""
+
+
 def check_dataset(data_dirs: Sequence[str | Path] | None = None) -> LoadReport:
     """Read and validate every file; return the dataset (if no error) and every problem.
 
@@ -528,8 +699,7 @@ def _check_files(files: list[Path], key: str | None = None) -> LoadReport:
     views: list[_FileView] = []
     failed_ids: set[str] = set()  # records with schema errors: references to them are not errors of their own
     with _collector_paused():
-        for path in files:
-            view = _FileView(path, _display(path))
+        for view in _parsed_views(files):
             views.append(view)
             _read_file(view, found, entries, failed_ids)
         by_id: dict[str, Record] = {}
@@ -559,9 +729,11 @@ def _check_files(files: list[Path], key: str | None = None) -> LoadReport:
             return LoadReport(None, problems)
         sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
         locations: dict[str, Location] = {}
+        shared: dict[tuple[Any, ...], Quantity] = {}
         for entry in entries:
             sections[entry.record.SECTION][entry.record.id] = entry.record
             locations[entry.record.id] = entry.doc.locate(entry.path)
+            _share_quantities(entry.record, shared)
         dataset = Dataset(
             actors=sections["actors"],
             systems=sections["systems"],
@@ -610,11 +782,13 @@ def load_dataset(data_dirs: Sequence[str | Path] | None = None, *, cache: bool =
     files = data_files(resolve_data_dirs(data_dirs))
     key = fingerprint(files)
     cached = cache_dir() / f"dataset-{key[:32]}.pickle"
+    _finish_writing(cached)  # a child of ours may still be writing this very file
     if cache and _safe_to_unpickle(cached):
         try:
             with cached.open("rb") as handle, _collector_paused(keep=True):  # 3x faster for many small objects
                 dataset = pickle.load(handle)
             if isinstance(dataset, Dataset) and dataset.fingerprint == key:
+                _mark_used(cached)
                 return dataset
         except Exception:
             pass
@@ -622,9 +796,74 @@ def load_dataset(data_dirs: Sequence[str | Path] | None = None, *, cache: bool =
         report = _check_files(files, key)
         if report.dataset is None:
             raise DataError(report.problems)
-        if cache:
-            _write_cache(cached, report.dataset)
+    if cache:  # after the freeze, which touches every object: a child forked before it would copy them all
+        _save_dataset(cached, report.dataset, background=_worth_forking(_sizes(files)))
     return report.dataset
+
+
+_DATASETS_KEPT = 6
+"""How many cached datasets to keep (the most recently used): one per combination of data folders in use."""
+
+_WRITING: dict[Path, _Forked] = {}
+"""Cache files being written by a child of this process."""
+
+
+def _save_dataset(path: Path, dataset: Dataset, *, background: bool) -> None:
+    """Write a dataset's cache file, then prune old ones; with ``background``, in a forked child.
+
+    Pickling a big dataset takes a while (0.6 s for 30k transfers) that the caller need not wait
+    for: the child has the dataset as it is at the fork, and writes the file atomically. Another
+    load of the same files in this process waits for the child first (see :func:`load_dataset`),
+    and so does this process before it exits, so the cache is there as if written in place.
+    """
+
+    def save() -> bool:
+        written = _write_cache(path, dataset)
+        if written:
+            _prune(path.parent, "dataset-*.pickle", _DATASETS_KEPT)
+        return written
+
+    if background:
+        _finish_all_writing()  # one writer at a time, each collected
+        try:
+            _WRITING[path] = _Forked(save)
+        except OSError:
+            pass  # no process to spare: written here
+        else:
+            atexit.unregister(_finish_all_writing)  # registered once, however many datasets are saved
+            atexit.register(_finish_all_writing)
+            return
+    with _collector_paused():  # many small objects built and dropped: see _collector_paused
+        save()
+
+
+def _finish_writing(path: Path) -> None:
+    """Wait until a child of ours writing ``path`` is done."""
+    child = _WRITING.pop(path, None)
+    if child is not None:
+        child.result()
+
+
+def _finish_all_writing() -> None:
+    """Wait until every child of ours writing a cache file is done (at exit, so the cache is complete)."""
+    for path in list(_WRITING):
+        _finish_writing(path)
+
+
+def _mark_used(path: Path) -> None:
+    """Touch a cache file just read, so that pruning (newest first) keeps the files in use, not the newest built."""
+    with suppress(OSError):
+        os.utime(path)
+
+
+def _prune(folder: Path, pattern: str, keep: int) -> None:
+    """Delete all but the ``keep`` most recently used files matching ``pattern`` in ``folder``."""
+    try:
+        older = sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in older[keep:]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass  # another process tidied up at the same time
 
 
 _PROJECTIONS_KEPT = 8
@@ -652,19 +891,16 @@ def cached_projection(dataset: Dataset, name: str, version: str, build: Callable
     if _safe_to_unpickle(cached):
         try:
             with cached.open("rb") as handle, _collector_paused(keep=True):
-                return pickle.load(handle)  # type: ignore[no-any-return]
+                projection: T = pickle.load(handle)
+            _mark_used(cached)
+            return projection
         except Exception:
             pass  # a broken cache is rebuilt, never trusted
     with _collector_paused(keep=True):  # kept as long as the dataset it projects
         built = build()
         written = _write_cache(cached, built)
     if written:
-        try:
-            older = sorted(cached.parent.glob(f"{name}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for stale in older[_PROJECTIONS_KEPT:]:
-                stale.unlink(missing_ok=True)
-        except OSError:
-            pass  # another process tidied up at the same time
+        _prune(cached.parent, f"{name}-*.pickle", _PROJECTIONS_KEPT)
     return built
 
 

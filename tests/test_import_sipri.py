@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from graph.cli import app
 from graph.errors import UsageError
-from graph.importers import IMPORTERS, get_importer
-from graph.importers.comments import mine_comment, parse_money
+from graph.importers import IMPORTERS, comments, get_importer
+from graph.importers.comments import BackfillHint, CommentFacts, mine_comment, parse_money
 from graph.importers.names import CURRENCY_CODES, designation_key, state_code
 from graph.importers.sipri import CREDIT, import_sipri
 from graph.importers.sipricsv import read_export, read_export_text
@@ -459,6 +459,52 @@ def test_deal_values_are_read_in_millions_of_their_currency(amount, unit, curren
     assert value.part_of is part_of and value.deal
     facts = mine_comment(text)
     assert facts.aid and (facts.deal_value is None) is part_of
+
+
+def _mined_by_the_patterns_alone(comment: str) -> CommentFacts:
+    """:func:`mine_comment` as it was before its substring shortcuts: every pattern always tried."""
+    if not comment:
+        return CommentFacts()
+    values, unknown = parse_money(comment)
+    financed = [name for match in comments._FINANCED.finditer(comment) for name in comments._payers(match[1])]
+    outside = comments._FINANCED.sub(" ", comment)
+    lowered = comment.casefold()
+    return CommentFacts(
+        values=tuple(values),
+        unknown_currencies=tuple(unknown),
+        aid=bool(comments._AID.search(outside)),
+        financed_by=tuple(dict.fromkeys(financed)),
+        lease=bool(comments._LEASE.search(lowered)),
+        loan=bool(comments._LOAN.search(lowered)),
+        licensed=bool(comments._LICENSED.search(lowered)),
+        not_yet_ordered=bool(comments._NOT_YET_ORDERED.search(lowered)),
+        backfill=tuple(
+            BackfillHint(m[1].casefold(), " ".join(m[2].split())) for m in comments._BACKFILL.finditer(comment)
+        ),
+    )
+
+
+_COMMENT_WORDS = ["aid", "AID", "Financed by", "financed  by", "USA", "Denmark and Norway", "as replacement for",
+                  "In return for", "as compensation for", "to replace", "lease", "leased", "leasing", "on loan",
+                  "loaned", "loan", "produced under licence", "not yet ordered", "not yet signed", "$3.3 b deal",
+                  "EUR650 m", "(\u0024750 m)", "part of", ";", "(", ")", " ", "\u212aRW1 tr", "lea\u017fed",
+                  "A\u0130D", "in return \u017fOR", "2022", "BMP-1 IFV delivered to Ukraine"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(st.one_of(st.sampled_from(_COMMENT_WORDS), st.text(max_size=6)), max_size=12))
+def test_mining_shortcuts_change_no_result(parts: list[str]) -> None:
+    comment = " ".join(parts)
+    assert mine_comment(comment) == _mined_by_the_patterns_alone(comment)
+
+
+@pytest.mark.parametrize("name", ["trade-register-excerpt.csv", "trade-register-damaged-excerpt.csv"])
+def test_mining_shortcuts_change_no_result_on_real_comments(name: str) -> None:
+    export = read_export(DATA / name)
+    column = export.column("Comments")
+    for row in export.rows:
+        comment = " ".join(row.fields[column].split())
+        assert mine_comment(comment) == _mined_by_the_patterns_alone(comment), comment
 
 
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)

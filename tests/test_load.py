@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -428,6 +430,124 @@ def test_the_cache_is_used_whatever_the_umask(seed_folder: Path, monkeypatch: py
         graph.load.os.umask(previous)
     monkeypatch.setattr(graph.load, "check_dataset", lambda *a, **k: pytest.fail("the cache should have been used"))
     assert load_dataset([seed_folder]).actor("POL").name == "Poland"
+
+
+def test_equal_quantities_are_one_object_and_stay_as_written(seed_folder: Path) -> None:
+    legs = "".join(
+        TRANSFER.format(id=leg).removeprefix("transfers:\n") + f"    quantity_ordered: {written}\n"
+        for leg, written in (("a", "5"), ("b", "{value: 5, qualifier: exact}"), ("c", "5"), ("d", "6"))
+    )
+    write(seed_folder, "legs.yaml", "transfers:\n" + legs)
+    for dataset in (load_dataset([seed_folder]), load_dataset([seed_folder])):  # built, then read back
+        a, b, c, d = (dataset.transfer(leg).quantity_ordered for leg in "abcd")
+        assert a is c and a == b == c and a is not b
+        assert a is not None and a.model_fields_set == {"value"}
+        assert b is not None and b.model_fields_set == {"value", "qualifier"}
+        assert d is not None and d.value == 6
+
+
+# --------------------------------------------------------------------------- two processes
+
+
+@pytest.fixture
+def two_processes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Parse the later half of the files in a forked child whatever their size; lists the children started."""
+    started: list[int] = []
+    real = graph.load._Forked.__init__
+
+    def counting(child: graph.load._Forked, work: Callable[[], object]) -> None:
+        started.append(1)
+        real(child, work)
+
+    monkeypatch.setattr(graph.load, "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(graph.load._Forked, "__init__", counting)
+    return started
+
+
+@pytest.mark.parametrize("bad_file", BAD_FILES, ids=[path.stem for path in BAD_FILES])
+def test_two_processes_find_the_same_problems_as_one(
+    bad_file: Path, good_dir: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    monkeypatch.chdir(REPO)
+    alone = check_dataset([good_dir, bad_file])
+    started = request.getfixturevalue("two_processes")
+    shared = check_dataset([good_dir, bad_file])
+    assert started  # the bad file, last, was parsed by the child
+    assert shared.problems == alone.problems
+    assert [str(p) for p in shared.problems] == [str(p) for p in alone.problems]
+    assert shared.dataset == alone.dataset
+
+
+def test_two_processes_load_the_same_dataset_as_one(two_processes: list[int]) -> None:
+    folders = [graph.load.DEFAULT_DATA_DIR]  # many files, every kind of record
+    graph.load._PARALLEL_MIN_BYTES = 1 << 40  # restored by monkeypatch
+    alone = check_dataset(folders)
+    graph.load._PARALLEL_MIN_BYTES = 0
+    shared = check_dataset(folders)
+    assert two_processes
+    assert shared.dataset is not None and shared.dataset == alone.dataset
+    assert shared.problems == alone.problems
+    assert list(shared.dataset.locations.items()) == list(alone.dataset.locations.items())
+
+
+def test_a_failed_child_only_costs_speed(two_processes: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise MemoryError("the child ran out of memory")
+
+    monkeypatch.setattr(graph.load.pickle, "dumps", broken)  # the forked child inherits it and sends nothing
+    report = check_dataset([graph.load.DEFAULT_DATA_DIR])
+    assert two_processes
+    assert report.dataset is not None and report.dataset.actor("POL").name == "Poland"
+
+
+def test_no_process_to_spare_only_costs_speed(two_processes: list[int], seed_folder: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused() -> int:
+        raise BlockingIOError("fork: Resource temporarily unavailable")
+
+    monkeypatch.setattr(graph.load.os, "fork", refused)
+    assert load_dataset([seed_folder]).actor("POL").name == "Poland"  # parsed and cached here
+    assert not graph.load._WRITING
+    assert list(cache_dir().glob(f"dataset-{fingerprint(data_files([seed_folder]))[:32]}.pickle"))
+
+
+def test_a_process_with_threads_never_forks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(graph.load, "_PARALLEL_MIN_BYTES", 0)
+    files = data_files([graph.load.DEFAULT_DATA_DIR])
+    assert graph.load._parallel_split(files) is not None
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert graph.load._parallel_split(files) is None  # a lock held by that thread could hang the child
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_a_big_dataset_is_cached_by_a_child_and_read_back(two_processes: list[int], seed_folder: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    built = load_dataset([seed_folder])
+    assert len(two_processes) == 2  # one child parsed, one writes the cache
+    monkeypatch.setattr(graph.load, "_check_files", lambda *a, **k: pytest.fail("the cache should have been used"))
+    read_back = load_dataset([seed_folder])  # waits for the writer first
+    assert read_back == built and read_back is not built
+    assert not graph.load._WRITING
+
+
+def test_the_cache_a_child_writes_is_there_when_this_process_ends(two_processes: list[int], seed_folder: Path) -> None:
+    load_dataset([seed_folder])
+    graph.load._finish_all_writing()  # what the exit handler does
+    (cached,) = cache_dir().glob(f"dataset-{fingerprint(data_files([seed_folder]))[:32]}.pickle")
+    assert pickle.loads(cached.read_bytes()).actor("POL").name == "Poland"
+    assert cached.stat().st_mode & 0o077 == 0
+
+
+def test_the_child_gets_about_half_of_the_bytes() -> None:
+    assert graph.load._split_at_half([10, 10, 10, 40, 10, 20]) == 3  # 30 here, 70 there: as even as it gets
+    assert graph.load._split_at_half([50, 10, 10, 10, 20]) == 1
+    assert graph.load._split_at_half([1, 1, 1, 1, 96]) == 4  # never an empty share
+    assert graph.load._split_at_half([96, 1, 1, 1, 1]) == 1
 
 
 # --------------------------------------------------------------------------- found by the property tests

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import pickle
 import shutil
 from pathlib import Path
@@ -100,6 +101,26 @@ def test_only_the_newest_projections_are_kept(cache: Path) -> None:
         dataset = Dataset({}, {}, {}, {}, {}, {}, fingerprint=f"view-{number}")
         assert cached_projection(dataset, "demo", "1", lambda number=number: number) == number
     assert len(list(cache.glob("demo-*.pickle"))) == graph.load._PROJECTIONS_KEPT
+
+
+def test_only_the_most_recently_used_datasets_are_kept(cache: Path, mini: Path) -> None:
+    load_dataset([mini])
+    (in_use,) = cache.glob("dataset-*.pickle")
+    older = [cache / f"dataset-{number:032x}.pickle" for number in range(graph.load._DATASETS_KEPT + 2)]
+    for age, path in enumerate(older):
+        path.write_bytes(b"a dataset of other files")
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))
+    os.utime(in_use, (0, 0))  # built long ago ...
+    load_dataset([mini])  # ... but read just now
+
+    (mini / "actors.yaml").write_text((mini / "actors.yaml").read_text() + "\n")  # other bytes: a new dataset
+    load_dataset([mini])
+
+    kept = set(cache.glob("dataset-*.pickle"))
+    assert len(kept) == graph.load._DATASETS_KEPT
+    assert in_use in kept
+    assert kept - {in_use} - set(older)  # the new one
+    assert set(older[-(graph.load._DATASETS_KEPT - 2):]) <= kept  # then the newest of the others
 
 
 def test_loading_leaves_the_garbage_collector_running(cache: Path, mini: Path) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from ..model import Category
 
@@ -112,6 +113,7 @@ NAME_VARIANTS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=1 << 16)  # imports ask for the same few thousand names over and over
 def name_key(name: str) -> str:
     """A spelling-insensitive key for names: accents, case, punctuation and spaces removed.
 
@@ -120,7 +122,10 @@ def name_key(name: str) -> str:
     """
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^0-9a-z*]+", "", text.casefold())
+    return _NOT_KEY.sub("", text.casefold())
+
+
+_NOT_KEY = re.compile(r"[^0-9a-z*]+")
 
 
 _STATE_BY_KEY = {name_key(name): code for name, code in STATE_CODES.items()}
@@ -161,6 +166,7 @@ DESIGNATION_VARIANTS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=1 << 16)  # one call per imported row, a few thousand designations
 def designation_key(designation: str) -> str:
     """A key under which spellings of one designation meet: ``K2 Black Panther``,
     ``K-2 Black Panther`` and ``K-2 -`` all give ``k2blackpanther``.
@@ -176,11 +182,13 @@ def designation_key(designation: str) -> str:
     """
     text = designation.strip()
     text = DESIGNATION_VARIANTS.get(text, text)
-    text = re.sub(r"\s+-$", "", text)
+    text = _NO_VARIANT.sub("", text)
     text = DESIGNATION_VARIANTS.get(text, text)
     key = name_key(text).replace("*", "")
     return key or "x"
 
+
+_NO_VARIANT = re.compile(r"\s+-$")
 
 # --------------------------------------------------------------------------- categories
 

@@ -24,6 +24,7 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,8 @@ _CONDITIONS = {
 }
 _YEAR = re.compile(r"^\d{4}$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+_FOUR_DIGITS = re.compile(r"\d{4}")
+_YEARS = re.compile(r"\d{4}(?:\s*;\s*\d{4})*")
 _ID_LIMIT = 120
 
 
@@ -197,7 +200,7 @@ class _Converter:
             self.unknown_currencies.update(facts.unknown_currencies)
             order_year = int(f[col["Year of order"]])
             ordered = _quantity(f[col["Number ordered"]], f[col["Number ordered ?"]])
-            years = sorted({int(y) for y in re.findall(r"\d{4}", f[col["Year(s) of delivery"]])})
+            years = sorted({int(y) for y in _FOUR_DIGITS.findall(f[col["Year(s) of delivery"]])})
             delivered_count = int(f[col["Number delivered"]] or 0)
             delivered = _quantity(f[col["Number delivered"]], f[col["Number delivered ?"]]) \
                 if (delivered_count or years) else None
@@ -206,7 +209,7 @@ class _Converter:
                 notes.append(f"Year of order {order_year} is uncertain (SIPRI '?').")
             if years:
                 notes.append("Delivery years: " + ", ".join(map(str, years)) + ".")
-            signed: PartialDate | None = PartialDate(order_year)
+            signed: PartialDate | None = _year(order_year)
             if years and years[0] < order_year:
                 notes.append(f"SIPRI gives {order_year} as the year of order, after the first delivery.")
                 signed = None
@@ -240,8 +243,8 @@ class _Converter:
                 quantity_ordered=ordered,
                 quantity_delivered=delivered,
                 signed=signed,
-                first_delivery=PartialDate(years[0]) if years else None,
-                last_delivery=PartialDate(years[-1]) if years else None,
+                first_delivery=_year(years[0]) if years else None,
+                last_delivery=_year(years[-1]) if years else None,
                 condition=_CONDITIONS.get(f[col["status"]].casefold()),
                 value=value,
                 financed_by=payers,
@@ -441,7 +444,7 @@ def _check_trade_register(f: list[str], col: dict[str, int]) -> str | None:
         if f[col[name]] and not f[col[name]].isdigit():
             return f"{name} {f[col[name]]!r} is not a whole number"
     years = f[col["Year(s) of delivery"]]
-    if years and not re.fullmatch(r"\d{4}(?:\s*;\s*\d{4})*", years):
+    if years and not _YEARS.fullmatch(years):
         return f"Year(s) of delivery {years!r} is not a list of years"
     if f[col["status"]].casefold() not in _CONDITIONS:
         return f"status {f[col['status']]!r} is not New, Second hand or Second hand but modernized"
@@ -470,10 +473,17 @@ def _check_transfers_row(f: list[str], col: dict[str, int]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # the same few hundred counts on most rows; a Quantity is frozen, so one can be shared
 def _quantity(number: str, flag: str) -> Quantity | None:
     if not number:
         return None
     return Quantity(value=int(number), qualifier=Qualifier.about if flag == "?" else Qualifier.exact)
+
+
+@lru_cache(maxsize=1024)
+def _year(year: int) -> PartialDate:
+    """A year as a date, one shared (immutable) instance per year."""
+    return PartialDate(year)
 
 
 def _tiv_delivered_text(value: str, any_delivery: bool) -> str:

@@ -25,9 +25,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from enum import Enum
 from functools import lru_cache
 from typing import Any
+
+from ..model import PartialDate
 
 __all__ = ["dump_document", "scalar"]
 
@@ -48,12 +51,17 @@ def scalar(value: Any) -> str:
     writer = _WRITERS.get(type(value))
     if writer is not None:
         return writer(value)
-    if isinstance(value, str):  # enum members
-        _WRITERS[type(value)] = _enum
-        return _enum(value)
+    if isinstance(value, Enum) and isinstance(value, str):  # a StrEnum type seen for the first time
+        writer = _WRITERS[type(value)] = _enum_writer(type(value))
+        return writer(value)
     if isinstance(value, int):
         return str(int(value))
-    text = str(value)  # PartialDate
+    return _text_or_date(value)
+
+
+def _text_or_date(value: Any) -> str:
+    """Any other value (a :class:`~graph.model.PartialDate`) by its text: bare when it reads as a date."""
+    text = str(value)
     return text if _DATE.match(text) else _string(text)
 
 
@@ -67,8 +75,9 @@ def _float(value: float) -> str:
     return text
 
 
-def _enum(value: Any) -> str:
-    return _string(str(value.value))
+def _enum_writer(kind: type[Enum]) -> Callable[[Any], str]:
+    """The text of each member of a string enum, worked out once: a look-up per value from then on."""
+    return {member: _string(str(member.value)) for member in kind}.__getitem__
 
 
 def _bool(value: bool) -> str:
@@ -79,13 +88,6 @@ def _null(value: None) -> str:
     return "null"
 
 
-def _plain_or_quoted(value: str) -> str:
-    return _string(value)
-
-
-_WRITERS: dict[type, Any] = {str: _plain_or_quoted, int: str, float: _float, bool: _bool, type(None): _null}
-
-
 @lru_cache(maxsize=1 << 16)
 def _string(value: str) -> str:
     if _PLAIN.match(value) and value.casefold() not in _RESERVED:
@@ -94,37 +96,51 @@ def _string(value: str) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
+# Exact type -> writer; string enums are added as they are met (see scalar).
+_WRITERS: dict[type, Callable[[Any], str]] = {
+    str: _string, int: str, float: _float, bool: _bool, type(None): _null, PartialDate: _text_or_date
+}
+
+
 def _key(key: Any) -> str:
+    if type(key) is str:
+        return _string(key)
     return str(key) if type(key) is int else scalar(key)
+
+
+_CONTAINERS = (dict, list, tuple)
 
 
 def _flow(value: Any) -> str:
     kind = type(value)
+    writer = _WRITERS.get(kind)
+    if writer is not None:
+        return writer(value)
     if kind is dict:
-        return "{" + ", ".join(f"{_key(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join([f"{_key(k)}: {_flow(v)}" for k, v in value.items()]) + "}"
     if kind is list or kind is tuple:
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
+        return "[" + ", ".join([_flow(v) for v in value]) + "]"
     return scalar(value)
 
 
 def _is_flat(value: Any) -> bool:
     items = value.values() if type(value) is dict else value
-    for item in items:
-        kind = type(item)
-        if kind is dict or kind is list or kind is tuple:
-            return False
-    return True
+    return all(type(item) not in _CONTAINERS for item in items)
 
 
 def _mapping(record: dict[str, Any], indent: str, out: list[str], first_prefix: str | None = None) -> None:
     prefix = first_prefix if first_prefix is not None else indent
+    append, writers = out.append, _WRITERS
     for key, value in record.items():
-        kind = type(value)
-        if (kind is dict or kind is list or kind is tuple) and not _is_flat(value):
-            out.append(f"{prefix}{_key(key)}:")
+        name = _string(key) if type(key) is str else _key(key)
+        writer = writers.get(type(value))
+        if writer is not None:  # a scalar: most values, written without the detour through _flow
+            append(f"{prefix}{name}: {writer(value)}")
+        elif type(value) in _CONTAINERS and not _is_flat(value):
+            append(f"{prefix}{name}:")
             _block(value, indent + "  ", out)
         else:
-            out.append(f"{prefix}{_key(key)}: {_flow(value)}")
+            append(f"{prefix}{name}: {_flow(value)}")
         prefix = indent
 
 
