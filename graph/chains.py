@@ -27,13 +27,17 @@ inferred R1 ['K9 Thunder', 'Krab']
 from __future__ import annotations
 
 import bisect
+import collections
 import datetime as dt
 import functools
+import gc
+import heapq
 import itertools
+import operator
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar
+from dataclasses import dataclass, field, fields
+from typing import Any, NamedTuple, TypeVar, overload
 
 from .dataset import Dataset
 from .errors import UsageError
@@ -409,6 +413,200 @@ class BackfillChain:
         }
 
 
+_CHAIN_FIELDS = tuple(f.name for f in fields(BackfillChain))
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def _inferred_chain(
+    id: str,
+    rule: str,
+    backfill_kind: str,
+    status: str,
+    score: float,
+    confidence: str,
+    legs: tuple[ChainLeg, ...],
+    gaps: tuple[int | None, ...],
+    links: tuple[Link, ...],
+    window_days: int,
+    financier: str | None = None,
+) -> BackfillChain:
+    """An inferred :class:`BackfillChain`, equal to the one its constructor makes, built at a third of the cost.
+
+    The frozen dataclass's ``__init__`` pays ``object.__setattr__`` for each of its fields;
+    here the instance gets its whole ``__dict__`` at once (there can be hundreds of
+    thousands of inferred chains). ``tests/test_chains.py`` checks the two are equal.
+    """
+    chain = _new_object(BackfillChain)
+    _set_attribute(
+        chain,
+        "__dict__",
+        {
+            "id": id,
+            "kind": "inferred",
+            "rule": rule,
+            "backfill_kind": backfill_kind,
+            "status": status,
+            "score": score,
+            "confidence": confidence,
+            "legs": legs,
+            "gaps": gaps,
+            "link_sources": (),
+            "claim": None,
+            "financier": financier,
+            "flags": (),
+            "links": links,
+            "window_days": window_days,
+        },
+    )
+    return chain
+
+
+# --------------------------------------------------------------------------- ranked results
+
+
+Found = tuple[float, str, "str | None", Callable[[Any], BackfillChain], Any]
+"""A chain found, scored and named but not built yet: ``(-score, id, rule, make, payload)``.
+
+``make(payload)`` builds the :class:`BackfillChain` (``rule`` is None for a curated chain).
+Ranking sorts on ``(-score, id)``, so the best chain comes first and ties read in id order.
+"""
+
+_rank_key = operator.itemgetter(0, 1)
+
+
+def _rank(found: list[Found]) -> list[int]:
+    """The positions of the records in ``found``, sorted on ``(-score, id)``.
+
+    Two stable sorts, by id then by score, give the same order as one on the pair and cost a
+    fifth as much: keys of one type compare with the interpreter's fast paths for strings and
+    floats, where pairs go through generic tuple comparison.
+    """
+    ids = [record[1] for record in found]
+    negative_scores = [record[0] for record in found]
+    rank = sorted(range(len(found)), key=ids.__getitem__)
+    rank.sort(key=negative_scores.__getitem__)
+    return rank
+
+
+def _built(chain: BackfillChain) -> BackfillChain:
+    """The ``make`` of a chain that is already built."""
+    return chain
+
+
+def _found_chain(chain: BackfillChain) -> Found:
+    """A built chain as a :data:`Found` record."""
+    return (-chain.score, chain.id, chain.rule, _built, chain)
+
+
+_BATCH = 1000
+"""Chains :class:`RankedChains` builds one by one when read through; past them, it builds the rest at once."""
+
+
+class RankedChains(Sequence[BackfillChain]):
+    """Every chain a search found, scored and ranked best first; each chain object is built when first read.
+
+    Finding, scoring and ranking every chain is done when this is made (that is what grows
+    with the data: about 380,000 chains at 100k synthetic transfers); a
+    :class:`BackfillChain` with its legs is built the first time it is read, then kept.
+    It reads like a list: ``len()``, indexing, slicing (a slice is a list of chains),
+    iteration, ``in``, ``+`` with a list (gives a list) and ``==`` with a list. ``ids``,
+    ``scores`` and :meth:`counts` need no chain object at all.
+    """
+
+    __slots__ = ("_chains", "_found", "_rank")
+
+    def __init__(self, found: list[Found], rank: list[int] | None = None) -> None:
+        """``found`` in the order the search found them; ``rank`` their positions there, best first
+        (default: as ``found`` is)."""
+        self._found = found
+        self._rank = list(range(len(found))) if rank is None else rank
+        self._chains: list[BackfillChain | None] = [None] * len(found)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    @overload
+    def __getitem__(self, position: int) -> BackfillChain: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[BackfillChain]: ...
+
+    def __getitem__(self, position: int | slice) -> BackfillChain | list[BackfillChain]:
+        if isinstance(position, slice):
+            return [self._chain(i) for i in self._rank[position]]
+        return self._chain(self._rank[position])
+
+    def _chain(self, found_at: int) -> BackfillChain:
+        chain = self._chains[found_at]
+        if chain is None:
+            _, _, _, make, payload = self._found[found_at]
+            chain = self._chains[found_at] = make(payload)
+        return chain
+
+    def __iter__(self) -> Iterator[BackfillChain]:
+        chains, rank = self._chains, self._rank
+        for found_at in rank[:_BATCH]:  # the best few, one at a time: a reader may stop there
+            yield self._chain(found_at)
+        if len(rank) > _BATCH:  # reading on: build the rest at once, then hand them out best first
+            self._build_all()
+            for found_at in rank[_BATCH:]:
+                yield chains[found_at]  # type: ignore[misc]
+
+    def _build_all(self) -> None:
+        """Build every chain not built yet, in the order the search found them.
+
+        That order keeps the legs and facts a chain reads close to those of the chain before
+        (ranked order jumps across the whole dataset, and the lookups then miss the processor's
+        caches). The collector is paused, as in :func:`find_chains`: chains hold no cycles, and
+        a collection every few hundred new objects would rescan every chain built before.
+        """
+        chains = self._chains
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for found_at, (_, _, _, make, payload) in enumerate(self._found):
+                if chains[found_at] is None:
+                    chains[found_at] = make(payload)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    @property
+    def ids(self) -> list[str]:
+        """Chain ids, best first."""
+        found = self._found
+        return [found[i][1] for i in self._rank]
+
+    @property
+    def scores(self) -> list[float]:
+        """Chain scores, best first."""
+        found = self._found
+        return [-found[i][0] for i in self._rank]
+
+    def counts(self) -> dict[str, int]:
+        """How many chains each rule found (``curated`` for chains from claims), in rule order."""
+        counted = collections.Counter(found[2] or "curated" for found in self._found)
+        order = dict.fromkeys(["curated", *CHAIN_RULES, *sorted(counted)])
+        return {name: counted[name] for name in order if name in counted}
+
+    def __add__(self, other: Sequence[BackfillChain]) -> list[BackfillChain]:
+        return [*self, *other]
+
+    def __radd__(self, other: Sequence[BackfillChain]) -> list[BackfillChain]:
+        return [*other, *self]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (RankedChains, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a list, so not hashable either
+
+    def __repr__(self) -> str:
+        return f"<RankedChains: {len(self)} chains>"
+
+
 # --------------------------------------------------------------------------- the index
 
 
@@ -646,6 +844,8 @@ class ChainRule:
 
     Pair rules (``accepts`` set) tie a leg into an intermediary to a leg out of it;
     the others (``find`` set) build chains from the whole index and the links found.
+    A builder may also have ``found``: the same chains as :data:`Found` records, scored
+    and named but not built, which is how :func:`find_chains` ranks large results.
     """
 
     code: str
@@ -654,6 +854,7 @@ class ChainRule:
     weight: float
     accepts: Callable[[LegFacts, LegFacts, int], str | None] | None = None
     find: Callable[[ChainIndex, list[Link], _Options], Iterator[BackfillChain]] | None = None
+    found: Callable[[ChainIndex, list[Link], _Options], Iterator[Found]] | None = None
 
     @property
     def description(self) -> str:
@@ -661,13 +862,29 @@ class ChainRule:
         function = self.accepts or self.find
         return " ".join((function.__doc__ or "").strip().split("\n\n")[0].split())
 
+    def found_by(self, index: ChainIndex, links: list[Link], options: _Options) -> Iterator[Found]:
+        """A builder's chains as :data:`Found` records (built chains, wrapped, when it has no ``found``)."""
+        if self.found is not None:
+            return self.found(index, links, options)
+        assert self.find is not None
+        return map(_found_chain, self.find(index, links, options))
+
 
 CHAIN_RULES: dict[str, ChainRule] = {}
 """Rule code -> rule, in the order they run. ``docs/chains.md`` documents each."""
 
 
-def chain_rule(code: str, name: str, backfill_kind: str, weight: float, *, pair: bool) -> Callable[[Any], Any]:
-    """Register a pair rule (``pair=True``: ``accepts(into, out_of, window)``) or a chain builder."""
+def chain_rule(
+    code: str,
+    name: str,
+    backfill_kind: str,
+    weight: float,
+    *,
+    pair: bool,
+    found: Callable[[ChainIndex, list[Link], _Options], Iterator[Found]] | None = None,
+) -> Callable[[Any], Any]:
+    """Register a pair rule (``pair=True``: ``accepts(into, out_of, window)``) or a chain builder
+    (``find(index, links, options)``, optionally with ``found``, its chains as :data:`Found` records)."""
 
     def register(function: Any) -> Any:
         CHAIN_RULES[code] = ChainRule(
@@ -677,10 +894,17 @@ def chain_rule(code: str, name: str, backfill_kind: str, weight: float, *, pair:
             weight,
             accepts=function if pair else None,
             find=None if pair else function,
+            found=found,
         )
         return function
 
     return register
+
+
+def _built_from(found: Iterable[Found]) -> Iterator[BackfillChain]:
+    """The chain of each record, built."""
+    for _, _, _, make, payload in found:
+        yield make(payload)
 
 
 def _apart(into: LegFacts, out_of: LegFacts, window: int) -> bool:
@@ -738,12 +962,10 @@ def stock_replenishment(into: LegFacts, out_of: LegFacts, window: int) -> str | 
     return "restock"
 
 
-@chain_rule("R2", "third-party financing", "financing", 0.8, pair=False)
-def third_party_financing(index: ChainIndex, links: list[Link], options: _Options) -> Iterator[BackfillChain]:
-    """A transfer from B to C paid for by a third party A (``financed_by``) is a chain A -> B -> C:
-    the financier enables a leg it does not supply (Denmark paying for Czech T-72s to Ukraine).
-    """
+def _financing_found(index: ChainIndex, links: list[Link], options: _Options) -> Iterator[Found]:
+    """Rule R2's chains as :data:`Found` records (see :func:`third_party_financing`)."""
     weight = CHAIN_RULES["R2"].weight
+    make = functools.partial(_financing_chain, index, options.window)
     for facts in index.facts.values():
         if facts.relation != "transferred_to" or facts.status in _NOT_INFERRED:
             continue
@@ -754,87 +976,123 @@ def third_party_financing(index: ChainIndex, links: list[Link], options: _Option
                 continue
             if facts.id in index.claimed_financing:
                 continue
-            leg = index.leg(facts.id, "enabled")
             score = round(0.5 * weight * facts.confidence / 0.9, 4)
-            yield BackfillChain(
-                id=f"R2:{financier}>{facts.id}",
-                kind="inferred",
-                rule="R2",
-                backfill_kind="financing",
-                status=_chain_status([facts]),
-                score=score,
-                confidence=leg.confidence or "low",
-                legs=(leg,),
-                financier=financier,
-                window_days=options.window,
-            )
+            yield (-score, f"R2:{financier}>{facts.id}", "R2", make, (financier, facts))
 
 
-@chain_rule("R4", "multi-hop chain", "replacement", 0.8, pair=False)
-def multi_hop(index: ChainIndex, links: list[Link], options: _Options) -> Iterator[BackfillChain]:
-    """Links that share a leg compose into longer chains A -> B -> C -> D: the leg B sends to C is
-    enabled by A -> B and itself replaces what C sends on to D. Links come from curated claims and from
-    the pair rules in use; every actor appears once, and chains stop at the maximum number of legs.
+def _financing_chain(index: ChainIndex, window: int, found: tuple[str, LegFacts]) -> BackfillChain:
+    """The R2 chain of a financier and the leg it pays for."""
+    financier, facts = found
+    leg = index.leg(facts.id, "enabled")
+    return _inferred_chain(
+        f"R2:{financier}>{facts.id}",
+        "R2",
+        "financing",
+        _chain_status([facts]),
+        round(0.5 * CHAIN_RULES["R2"].weight * facts.confidence / 0.9, 4),
+        leg.confidence or "low",
+        (leg,),
+        (),
+        (),
+        window,
+        financier=financier,
+    )
+
+
+@chain_rule("R2", "third-party financing", "financing", 0.8, pair=False, found=_financing_found)
+def third_party_financing(index: ChainIndex, links: list[Link], options: _Options) -> Iterator[BackfillChain]:
+    """A transfer from B to C paid for by a third party A (``financed_by``) is a chain A -> B -> C:
+    the financier enables a leg it does not supply (Denmark paying for Czech T-72s to Ukraine).
+    """
+    return _built_from(_financing_found(index, links, options))
+
+
+def _multi_hop_found(index: ChainIndex, links: list[Link], options: _Options) -> Iterator[Found]:
+    """Rule R4's chains as :data:`Found` records (see :func:`multi_hop`): ids and scores only.
+
+    Each chain extends the one before it by a link, so its id is that chain's id plus a leg
+    and its strength that chain's strength times the link's: the work per chain is a string,
+    a product and a rounding. The legs are looked up when the chain is built
+    (:func:`_multi_hop_chain`).
     """
     weight = 0.5 * CHAIN_RULES["R4"].weight
     facts = index.facts
-    following: dict[str, list[tuple[Link, str]]] = {}
     # A curated claim may name an offer or a cancelled leg; an inferred chain never rests on one.
-    usable = [link for link in links if not {facts[link.into].status, facts[link.out_of].status} & _NOT_INFERRED]
-    for link in usable:  # each link with the actor its second leg reaches
-        following.setdefault(link.into, []).append((link, facts[link.out_of].recipient))
-    # per leg: its rank for the chain's status (cancelled legs do not count), and its confidence rank
-    status_rank = {i: _STATUS_ORDER.get(f.status, 1) for i, f in facts.items() if f.status != "cancelled"}
-    leg = index.leg
-    window = options.window
+    usable = [
+        link
+        for link in links
+        if facts[link.into].status not in _NOT_INFERRED and facts[link.out_of].status not in _NOT_INFERRED
+    ]
+    # leg -> the links from it: each with the actor its second leg reaches, that leg and the link's strength
+    following: dict[str, list[tuple[Link, str, str, float]]] = {}
+    for link in usable:
+        following.setdefault(link.into, []).append((link, facts[link.out_of].recipient, link.out_of, link.strength))
+    make = functools.partial(_multi_hop_chain, index, options.window)
+    floor, max_legs = options.min_score, options.max_legs
 
-    def chain(path: list[Link]) -> BackfillChain:
-        ids = [path[0].into, *[link.out_of for link in path]]
-        legs = (leg(ids[0], "replacing"), *[leg(i, "relay") for i in ids[1:-1]], leg(ids[-1], "enabled"))
-        strength = 1.0
-        for link in path:
-            strength *= link.strength
-        ranks = [status_rank[i] for i in ids[:-1] if i in status_rank]
-        return BackfillChain(
-            "R4:" + ">".join(ids),
-            "inferred",
-            "R4",
-            "replacement",
-            _CHAIN_STATUS[max(ranks)] if ranks else "cancelled",
-            round(weight * strength, 4),
-            min((g.confidence or "low" for g in legs), key=_CONFIDENCE_RANK.__getitem__),
-            legs,
-            tuple(link.gap_days for link in path),
-            links=tuple(path),
-            window_days=window,
-        )
-
-    floor = options.min_score
-
-    def extend(path: list[Link], actors: set[str], strength: float) -> Iterator[BackfillChain]:
-        for link, reached in following.get(path[-1].out_of, ()):
+    def extend(path: tuple[Link, ...], name: str, actors: set[str], strength: float) -> list[Found]:
+        """Every chain that continues ``path`` (named ``name`` + the next leg), depth first."""
+        found: list[Found] = []
+        longer = len(path) + 2 < max_legs  # whether the chains made here may grow again
+        for link, reached, out_of, link_strength in following.get(path[-1].out_of, ()):
             if reached in actors:
                 continue
-            product = strength * link.strength
+            product = strength * link_strength
+            score = round(weight * product, 4)
             # strengths are at most 1, so a chain below the floor has no longer chain above it
-            if floor and round(weight * product, 4) < floor:
+            if floor and score < floor:
                 continue
-            path.append(link)
-            yield chain(path)
-            if len(path) + 1 < options.max_legs:
+            chain_id = name + out_of
+            longer_path = (*path, link)
+            found.append((-score, chain_id, "R4", make, longer_path))
+            if longer:
                 actors.add(reached)
-                yield from extend(path, actors, product)
+                found += extend(longer_path, chain_id + ">", actors, product)
                 actors.discard(reached)
-            path.pop()
+        return found
 
-    if options.max_legs < 3:
+    if max_legs < 3:
         return
     for first in usable:
         into = facts[first.into]
         reached = facts[first.out_of].recipient
         if into.supplier == reached or first.out_of not in following:
             continue
-        yield from extend([first], {into.supplier, into.recipient, reached}, first.strength)
+        name = f"R4:{first.into}>{first.out_of}>"
+        yield from extend((first,), name, {into.supplier, into.recipient, reached}, first.strength)
+
+
+def _multi_hop_chain(index: ChainIndex, window: int, path: tuple[Link, ...]) -> BackfillChain:
+    """The R4 chain of a line of links."""
+    facts, leg = index.facts, index.leg
+    ids = [path[0].into, *[link.out_of for link in path]]
+    legs = (leg(ids[0], "replacing"), *[leg(i, "relay") for i in ids[1:-1]], leg(ids[-1], "enabled"))
+    strength = 1.0
+    for link in path:
+        strength *= link.strength
+    # the chain's status: how far its legs but the last got (cancelled legs do not count)
+    ranks = [_STATUS_ORDER.get(facts[i].status, 1) for i in ids[:-1] if facts[i].status != "cancelled"]
+    return _inferred_chain(
+        "R4:" + ">".join(ids),
+        "R4",
+        "replacement",
+        _CHAIN_STATUS[max(ranks)] if ranks else "cancelled",
+        round(0.5 * CHAIN_RULES["R4"].weight * strength, 4),
+        min((g.confidence or "low" for g in legs), key=_CONFIDENCE_RANK.__getitem__),
+        legs,
+        tuple(link.gap_days for link in path),
+        path,
+        window,
+    )
+
+
+@chain_rule("R4", "multi-hop chain", "replacement", 0.8, pair=False, found=_multi_hop_found)
+def multi_hop(index: ChainIndex, links: list[Link], options: _Options) -> Iterator[BackfillChain]:
+    """Links that share a leg compose into longer chains A -> B -> C -> D: the leg B sends to C is
+    enabled by A -> B and itself replaces what C sends on to D. Links come from curated claims and from
+    the pair rules in use; every actor appears once, and chains stop at the maximum number of legs.
+    """
+    return _built_from(_multi_hop_found(index, links, options))
 
 
 def _link_words(link: Link) -> str:
@@ -881,9 +1139,13 @@ def indexed_links(
     accepting = [(r.code, r.accepts) for r in rules if r.accepts is not None]
     if not accepting:
         return
+    legs_in = index.usable if into is None else into
+    if all(code in _BUILTIN_PAIR_RULES and accepts is _BUILTIN_PAIR_RULES[code] for code, accepts in accepting):
+        yield from _builtin_links(index, {code for code, _ in accepting}, window, legs_in)
+        return
     outgoing = index.outgoing
     left, right = bisect.bisect_left, bisect.bisect_right
-    for leg_in in index.usable if into is None else into:
+    for leg_in in legs_in:
         bucket = outgoing.get((leg_in.recipient, leg_in.family))  # type: ignore[arg-type]
         if bucket is None:
             continue
@@ -898,6 +1160,85 @@ def indexed_links(
                 if reason is not None:
                     yield _link(leg_in, leg_out, code, reason, window)
                     break
+
+
+_BUILTIN_PAIR_RULES = {"R1": same_category_replacement, "R3": stock_replenishment}
+_new_tuple = tuple.__new__
+
+
+def _builtin_links(index: ChainIndex, codes: set[str], window: int, legs_in: Iterable[LegFacts]) -> Iterator[Link]:
+    """:func:`indexed_links` for R1 and R3 themselves: the same links, with their tests inlined.
+
+    Within one bucket of the index every leg out leaves the intermediary in the leg in's
+    family and within the window, so only the rest of each rule is tested per pair, and the
+    tests that depend on the leg in alone run once per leg in. R1 accepts no consumable
+    and R3 nothing else, so the first rule to accept a pair is the only one that could.
+    ``tests/test_chains.py`` checks these links against the rules' own functions.
+    """
+    outgoing = index.outgoing
+    left, right = bisect.bisect_left, bisect.bisect_right
+    replacement, restock = "R1" in codes, "R3" in codes
+    for leg_in in legs_in:
+        bucket = outgoing.get((leg_in.recipient, leg_in.family))  # type: ignore[arg-type]
+        if bucket is None:
+            continue
+        days, legs = bucket
+        day: int = leg_in.day  # type: ignore[assignment]
+        low = left(days, day - window)
+        high = right(days, day + window, low)
+        if low == high:
+            continue
+        if leg_in.category in _CONSUMABLE_VALUES:
+            if restock:
+                yield from _restock_links(leg_in, legs[low:high], window)
+        elif replacement:
+            yield from _replacement_links(leg_in, legs[low:high], window)
+
+
+def _replacement_links(leg_in: LegFacts, candidates: list[LegFacts], window: int) -> list[Link]:
+    """R1's links from one leg in to the legs out of its bucket within the window (see :func:`_builtin_links`)."""
+    found = []
+    into, origin, system, category = leg_in.id, leg_in.supplier, leg_in.system, leg_in.category
+    lineage, era, day, confidence, family = leg_in.lineage, leg_in.era, leg_in.day, leg_in.confidence, leg_in.family
+    for leg_out in candidates:
+        if leg_out.recipient == origin or leg_out.system == system:
+            continue
+        if lineage is not None and lineage == leg_out.lineage:
+            reason = "lineage"
+        elif era is not None and leg_out.era is not None and leg_out.era < era:
+            reason = "older"
+        elif leg_out.second_hand:
+            reason = "second_hand"
+        else:
+            continue
+        substitute = leg_out.category != category
+        # the strength as _link computes it, operation for operation, so it is the same float
+        gap = day - leg_out.day  # type: ignore[operator]
+        strength = min(confidence, leg_out.confidence) / 0.9
+        if window > 0:
+            strength *= 1.0 - 0.5 * min(abs(gap), window) / window
+        if reason == "second_hand":
+            strength *= 0.8
+        if substitute:
+            strength *= 0.8
+            reason += "+substitute"
+        found.append(_new_tuple(Link, (into, leg_out.id, "R1", reason, gap, strength, family)))
+    return found
+
+
+def _restock_links(leg_in: LegFacts, candidates: list[LegFacts], window: int) -> list[Link]:
+    """R3's links from one leg in to the legs out of its bucket within the window (see :func:`_builtin_links`)."""
+    found = []
+    into, origin, category, day, confidence = leg_in.id, leg_in.supplier, leg_in.category, leg_in.day, leg_in.confidence
+    for leg_out in candidates:
+        if leg_out.recipient == origin or leg_out.category != category or leg_out.id == into:
+            continue
+        gap = day - leg_out.day  # type: ignore[operator]
+        strength = min(confidence, leg_out.confidence) / 0.9
+        if window > 0:
+            strength *= 1.0 - 0.5 * min(abs(gap), window) / window
+        found.append(_new_tuple(Link, (into, leg_out.id, "R3", "restock", gap, strength, leg_in.family)))
+    return found
 
 
 def naive_links(index: ChainIndex, rules: Sequence[ChainRule], window: int) -> Iterator[Link]:
@@ -1026,14 +1367,13 @@ _ONE_LEG_STATUS = {status: _CHAIN_STATUS[rank] for status, rank in _STATUS_ORDER
 _ONE_LEG_STATUS["cancelled"] = "cancelled"
 
 
-def _pair_chain(index: ChainIndex, link: Link, window: int) -> BackfillChain:
+def _pair_chain(index: ChainIndex, window: int, link: Link) -> BackfillChain:
     """The chain of one link found by a pair rule (kept lean: there can be hundreds of thousands)."""
     legs = (index.leg(link.into, "replacing"), index.leg(link.out_of, "enabled"))
     rule = CHAIN_RULES[link.rule]
     first, second = legs[0].confidence or "low", legs[1].confidence or "low"
-    return BackfillChain(
+    return _inferred_chain(
         f"{link.rule}:{link.into}>{link.out_of}",
-        "inferred",
         link.rule,
         rule.backfill_kind,
         _ONE_LEG_STATUS.get(index.facts[link.into].status, "agreed"),
@@ -1041,9 +1381,25 @@ def _pair_chain(index: ChainIndex, link: Link, window: int) -> BackfillChain:
         first if _CONFIDENCE_RANK[first] <= _CONFIDENCE_RANK[second] else second,
         legs,
         (link.gap_days,),
-        links=(link,),
-        window_days=window,
+        (link,),
+        window,
     )
+
+
+def _pair_found(index: ChainIndex, links: Iterable[Link], options: _Options) -> Iterator[Found]:
+    """The chain of each link as a :data:`Found` record, unless a curated claim already names both legs."""
+    make = functools.partial(_pair_chain, index, options.window)
+    half_weights = {code: 0.5 * rule.weight for code, rule in CHAIN_RULES.items()}
+    claimed, facts = index._claim_legs, index.facts
+    floor = options.min_score
+    for link in links:
+        into, out_of, rule = link.into, link.out_of, link.rule
+        score = round(half_weights[rule] * link.strength, 4)
+        if floor and score < floor:
+            continue  # decided before the chain is built
+        if facts[into].framework in claimed and index.covered_by_claim((into, out_of)):
+            continue
+        yield (-score, f"{rule}:{into}>{out_of}", rule, make, link)
 
 
 def _pair_words(chain: BackfillChain) -> str:
@@ -1116,12 +1472,56 @@ def iter_chains(
     ``max_legs`` bounds multi-hop chains. Filters: ``from_`` (an origin actor: a
     replacing leg's supplier or the financier), ``via`` (an intermediary), ``to`` (a
     destination: an enabled leg's recipient), ``category`` (some leg's category, value or
-    label), ``since``/``until`` (some leg dated within; undated chains are then left out),
-    ``min_score`` (weaker chains are not even built: the cheap way to rank large data).
-    Unknown actors or categories raise :class:`UsageError` naming close matches.
+    label), ``since``/``until`` (chains that run through some of the period: the latest
+    leg dated on or after ``since``, the earliest on or before ``until``; undated chains
+    are then left out), ``min_score`` (weaker chains are not even built: the cheap way
+    to rank large data). Unknown actors or categories raise :class:`UsageError` naming
+    close matches.
 
     The number of chains can grow with the square of the data: use :func:`find_chains`
-    with ``limit`` for ranked, bounded results.
+    for ranked results (``limit`` for the best few).
+    """
+    return _built_from(
+        _found(
+            dataset,
+            rules=rules,
+            window_days=window_days,
+            max_legs=max_legs,
+            from_=from_,
+            via=via,
+            to=to,
+            category=category,
+            since=since,
+            until=until,
+            curated_only=curated_only,
+            inferred_only=inferred_only,
+            min_score=min_score,
+            index=index,
+        )
+    )
+
+
+def _found(
+    dataset: Dataset,
+    *,
+    rules: Iterable[str] | None = None,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    max_legs: int = DEFAULT_MAX_LEGS,
+    from_: str | None = None,
+    via: str | None = None,
+    to: str | None = None,
+    category: str | None = None,
+    since: str | dt.date | PartialDate | None = None,
+    until: str | dt.date | PartialDate | None = None,
+    curated_only: bool = False,
+    inferred_only: bool = False,
+    min_score: float = 0.0,
+    index: ChainIndex | None = None,
+) -> Iterator[Found]:
+    """The chains of :func:`iter_chains` (same arguments), in its order, as :data:`Found` records.
+
+    Without filters other than ``min_score`` no chain is built; a chain the other filters
+    must look at is built to be tested, and comes already built.
     """
     if curated_only and inferred_only:
         raise UsageError("choose --curated-only or --inferred-only, not both")
@@ -1140,13 +1540,7 @@ def iter_chains(
     index = index or build_index(dataset)
     options = _Options(window_days, max_legs, min_score)
 
-    filtered = bool(wanted_from or wanted_via or wanted_to or wanted_category or first_day or last_day or min_score)
-
     def keep(chain: BackfillChain) -> bool:
-        if not filtered:
-            return True
-        if chain.score < min_score:
-            return False
         if wanted_from and wanted_from not in chain.origins:
             return False
         if wanted_to and wanted_to not in chain.destinations:
@@ -1155,7 +1549,7 @@ def iter_chains(
             return False
         if wanted_category and all(leg.category != wanted_category for leg in chain.legs):
             return False
-        if first_day or last_day:
+        if first_day or last_day:  # the chain's span of dates overlaps the period
             dates = [leg.date for leg in chain.legs if leg.date]
             if not dates:
                 return False
@@ -1165,23 +1559,24 @@ def iter_chains(
                 return False
         return True
 
+    def kept(found: Iterable[Found]) -> Iterator[Found]:
+        if not (wanted_from or wanted_via or wanted_to or wanted_category or first_day or last_day):
+            if not min_score:
+                return iter(found)
+            return (record for record in found if -record[0] >= min_score)
+        return (
+            _found_chain(chain)
+            for chain in _built_from(record for record in found if -record[0] >= min_score)
+            if keep(chain)
+        )
+
     if not inferred_only:
-        for claim in dataset.backfills.values():
-            chain = curated_chain(index, claim, window_days)
-            if keep(chain):
-                yield chain
+        yield from kept(_found_chain(curated_chain(index, claim, window_days)) for claim in dataset.backfills.values())
     if curated_only:
         return
     pair_rules = [rule for rule in chosen if rule.accepts is not None]
     links = list(indexed_links(index, pair_rules, window_days))
-    for link in links:
-        if min_score and round(0.5 * CHAIN_RULES[link.rule].weight * link.strength, 4) < min_score:
-            continue  # decided before the chain is built
-        if index.covered_by_claim((link.into, link.out_of)):
-            continue
-        chain = _pair_chain(index, link, window_days)
-        if keep(chain):
-            yield chain
+    yield from kept(_pair_found(index, links, options))
     builders = [rule for rule in chosen if rule.find is not None]
     if builders:
         # one link per pair of legs, a curated one first: the same chain must not come twice
@@ -1189,26 +1584,32 @@ def iter_chains(
         by_pair.update({(link.into, link.out_of): link for link in _curated_links(index)})
         composable = list(by_pair.values())
         for rule in builders:
-            assert rule.find is not None
-            for chain in rule.find(index, composable, options):
-                if keep(chain):
-                    yield chain
+            yield from kept(rule.found_by(index, composable, options))
 
 
-def find_chains(dataset: Dataset, *, limit: int | None = None, **filters: Any) -> list[BackfillChain]:
-    """The chains of :func:`iter_chains`, best first (score, then id), at most ``limit`` of them."""
-    import gc
-    import heapq
+@overload
+def find_chains(dataset: Dataset, *, limit: None = None, **filters: Any) -> RankedChains: ...
 
-    key: Callable[[BackfillChain], tuple[float, str]] = lambda chain: (-chain.score, chain.id)  # noqa: E731
+
+@overload
+def find_chains(dataset: Dataset, *, limit: int, **filters: Any) -> list[BackfillChain]: ...
+
+
+def find_chains(dataset: Dataset, *, limit: int | None = None, **filters: Any) -> RankedChains | list[BackfillChain]:
+    """The chains of :func:`iter_chains`, best first (score, then id); the filters are its arguments.
+
+    Every chain is found, scored and ranked here. Without ``limit``: a :class:`RankedChains`,
+    which builds each chain object when it is first read (reading all of them costs about as
+    much again as finding them). With ``limit``: a list of the best ``limit`` chains, built.
+    """
     # Chains are many small objects that never form cycles: the collector would rescan the dataset for nothing.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        chains = iter_chains(dataset, **filters)
+        found = list(_found(dataset, **filters))
         if limit is not None:
-            return heapq.nsmallest(limit, chains, key=key)
-        return sorted(chains, key=key)
+            return list(_built_from(heapq.nsmallest(limit, found, key=_rank_key)))
+        return RankedChains(found, _rank(found))
     finally:
         if was_enabled:
             gc.enable()

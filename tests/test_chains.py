@@ -10,8 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.chains import (
+    _CHAIN_FIELDS,
     CHAIN_RULES,
     BackfillChain,
+    RankedChains,
+    _curated_links,
+    _inferred_chain,
     build_index,
     category_family,
     find_chains,
@@ -336,3 +340,137 @@ def test_a_minimum_score_keeps_exactly_the_chains_scoring_at_least_that(rows: li
     everything = list(iter_chains(dataset, window_days=window))
     kept = list(iter_chains(dataset, window_days=window, min_score=floor))
     assert [c.id for c in kept] == [c.id for c in everything if c.score >= floor]
+
+
+def test_since_and_until_keep_the_chains_that_run_through_the_period(rules: Dataset) -> None:
+    # three of these have no leg dated inside the period: one leg before it, one after
+    assert {c.id for c in iter_chains(rules, since="2020-07", until="2021-04")} == {
+        "R1:xbb-xdd-tank-new-b-used>xdd-xcc-tank-old-financed",
+        "R4:xaa-xbb-tank-new>xbb-xdd-tank-new-b-used>xdd-xcc-tank-old-financed",
+        "R1:xaa-xbb-gun>xbb-xee-rocket-old",
+        "R1:xbb-xcc-tank-old>xcc-xdd-ifv-used",
+        "R4:xaa-xbb-tank-new>xbb-xcc-tank-old>xcc-xdd-ifv-used",
+        "R3:xaa-xbb-shells>xbb-xcc-shells",
+    }
+    # a chain that ends on the first day of the period runs through it; one that ends the day before does not
+    assert "R1:xaa-xbb-tank-new>xbb-xcc-tank-old" in {c.id for c in iter_chains(rules, since="2020-06-01")}
+    assert "R1:xaa-xbb-tank-new>xbb-xcc-tank-old" not in {c.id for c in iter_chains(rules, since="2020-06-02")}
+    assert "R1:xaa-xbb-tank-new>xbb-xcc-tank-old" in {c.id for c in iter_chains(rules, until="2020-01-15")}
+
+
+# --------------------------------------------------------------------------- ranked results, built when read
+
+
+def test_the_fast_constructor_makes_the_same_chain_as_the_dataclass(rules: Dataset) -> None:
+    chain = by_id(find_chains(rules))["R2:XEE>xdd-xcc-tank-old-financed"]
+    fields = {name: getattr(chain, name) for name in _CHAIN_FIELDS}
+    assert vars(chain).keys() >= set(_CHAIN_FIELDS)
+    assert BackfillChain(**fields) == chain
+    assert BackfillChain(**fields).as_dict() == chain.as_dict()
+    args = ("R4:a>b>c", "R4", "replacement", "completed", 0.25, "low", (), (3, None), (), 90)
+    made = _inferred_chain(*args)
+    assert list(vars(made)) == list(_CHAIN_FIELDS)
+    assert made == BackfillChain(
+        "R4:a>b>c", "inferred", "R4", "replacement", "completed", 0.25, "low", (), (3, None), window_days=90
+    )
+
+
+def test_ranked_chains_read_like_the_sorted_list_of_every_chain(rules: Dataset) -> None:
+    ranked = find_chains(rules)
+    expected = sorted(iter_chains(rules), key=lambda c: (-c.score, c.id))
+    assert isinstance(ranked, RankedChains) and len(ranked) == len(expected) == 11
+    assert ranked.ids == [c.id for c in expected] and ranked.scores == [c.score for c in expected]
+    assert ranked.counts() == {"R1": 7, "R2": 1, "R3": 1, "R4": 2}
+    assert ranked[0].id == expected[0].id and ranked[-1].id == expected[-1].id
+    assert ranked[0] is ranked[0]  # built once, then kept
+    assert [c.id for c in ranked[2:5]] == [c.id for c in expected[2:5]]
+    assert ranked == expected and expected == ranked and ranked != expected[:-1]
+    assert [c.as_dict() for c in ranked] == [c.as_dict() for c in expected]
+    assert [c.id for c in ranked + expected[:1]] == [*ranked.ids, expected[0].id]
+    assert [c.id for c in expected[:1] + ranked] == [expected[0].id, *ranked.ids]
+    assert expected[3] in ranked and ranked.index(expected[3]) == 3
+    with pytest.raises(IndexError):
+        ranked[len(ranked)]
+    assert find_chains(rules, limit=3) == expected[:3]
+    assert len(find_chains(rules, rules=[])) == 0 and not find_chains(rules, rules=[])
+
+
+def reference_chains(dataset: Dataset, window: int) -> dict[str, float]:
+    """Id -> score of every inferred chain, the straightforward way: pairs from the naive scan, then every
+    two links that share a leg (R4, three legs), then each financed transfer (R2)."""
+    index = build_index(dataset)
+    pair_rules = [rule for rule in CHAIN_RULES.values() if rule.accepts is not None]
+    links = list(naive_links(index, pair_rules, window))
+    facts = index.facts
+    claims = list(dataset.backfills.values())
+    claimed = [frozenset(facts[i].framework for i in (*c.replacing, *c.enabled)) for c in claims]
+    found = {}
+    for link in links:
+        if not any(frozenset(facts[i].framework for i in (link.into, link.out_of)) <= c for c in claimed):
+            weight = CHAIN_RULES[link.rule].weight
+            found[f"{link.rule}:{link.into}>{link.out_of}"] = round(0.5 * weight * link.strength, 4)
+    composable = {(link.into, link.out_of): link for link in links}
+    composable.update({(link.into, link.out_of): link for link in _curated_links(index)})
+    unusable = {"offered", "cancelled"}
+    usable = [link for link in composable.values()
+              if not {facts[link.into].status, facts[link.out_of].status} & unusable]
+    for first in usable:
+        for second in usable:
+            if second.into != first.out_of:
+                continue
+            actors = [facts[first.into].supplier, facts[first.into].recipient, facts[first.out_of].recipient,
+                      facts[second.out_of].recipient]
+            if len(set(actors)) == 4:
+                chain_id = f"R4:{first.into}>{first.out_of}>{second.out_of}"
+                found[chain_id] = round(0.4 * first.strength * second.strength, 4)
+    for transfer in dataset.transfers.values():
+        if transfer.status.value in ("offered", "cancelled") or transfer.same_as is not None:
+            continue
+        claimed_financing = any(transfer.id in c.enabled for c in claims if c.kind.value == "financing")
+        for financier in transfer.financed_by:
+            if financier not in (transfer.supplier, transfer.recipient) and not claimed_financing:
+                found[f"R2:{financier}>{transfer.id}"] = round(0.4 * transfer.confidence.score / 0.9, 4)
+    return found
+
+
+@relaxed
+@given(leg_rows(), windows, st.lists(st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 2)), max_size=3))
+def test_the_ranked_chains_are_exactly_those_a_straightforward_search_finds(
+    rows: list, window: int, claims: list
+) -> None:
+    dataset = dataset_from_rows(rows, claims)
+    ranked = find_chains(dataset, window_days=window)
+    expected = reference_chains(dataset, window)
+    # claim ids cannot hold ":", inferred ones always do
+    assert {i: score for i, score in zip(ranked.ids, ranked.scores, strict=True) if ":" in i} == expected
+    one_by_one = sorted(iter_chains(dataset, window_days=window), key=lambda c: (-c.score, c.id))
+    assert ranked.ids == [c.id for c in one_by_one]
+
+
+def test_ranked_chains_equal_the_chains_built_one_by_one_on_synthetic_data(tmp_path: Path) -> None:
+    from benchmarks.synthetic import write_synthetic
+
+    dataset = load_dataset([write_synthetic(tmp_path / "data", 3000)], cache=False)
+    ranked = find_chains(dataset, window_days=1500, max_legs=4)
+    assert ranked.counts().keys() == {"curated", "R1", "R2", "R3", "R4"}
+    assert any(len(chain.legs) == 4 for chain in ranked)
+    assert len(reference := reference_chains(dataset, 1500)) > 100
+    three_legs_at_most = {i: s for i, s in zip(ranked.ids, ranked.scores, strict=True) if 0 < i.count(">") < 3}
+    assert three_legs_at_most == reference
+    one_by_one = sorted(iter_chains(dataset, window_days=1500, max_legs=4), key=lambda c: (-c.score, c.id))
+    assert [c.as_dict() for c in ranked] == [c.as_dict() for c in one_by_one]
+
+
+def test_reading_on_past_the_first_chains_builds_the_rest_in_one_go_and_in_rank_order(
+    monkeypatch: pytest.MonkeyPatch, rules: Dataset
+) -> None:
+    import graph.chains
+
+    monkeypatch.setattr(graph.chains, "_BATCH", 3)
+    expected = sorted(iter_chains(rules), key=lambda c: (-c.score, c.id))
+    ranked = find_chains(rules)
+    first = ranked[5]
+    assert [c.as_dict() for c in ranked] == [c.as_dict() for c in expected]
+    assert ranked[5] is first and list(ranked) == expected and ranked[::-2] == expected[::-2]
+    reading = iter(find_chains(rules))
+    assert [next(reading).id for _ in range(4)] == [c.id for c in expected[:4]]

@@ -157,3 +157,27 @@ def test_at_80_columns_impact_shows_each_downstream_leg_on_one_line() -> None:
     assert "xbb-xcc-tank-old (depth 1)" in lines
     assert any(line.startswith("leg        XBB -> XCC: ") for line in lines)
     assert any(line.startswith("depends on xaa-xbb-tank-") for line in lines)
+
+
+def test_readable_chains_and_impact_have_no_trailing_spaces() -> None:
+    # the grid of legs padded each shorter cell to the width of the longest
+    for args in (
+        ["chains", "--data", str(DATA / "two-hop")],
+        ["chains", "--data", str(DATA / "rules")],
+        ["impact", "xaa-xbb-tank-new", "--data", str(DATA / "rules")],
+    ):
+        for width in (60, 80, 250):
+            result = runner.invoke(app, args, terminal_width=width, env={"COLUMNS": str(width)})
+            assert result.exit_code == 0
+            lines = result.stdout.splitlines()
+            assert any(line.startswith("  enabled") or line.startswith("  leg") for line in lines)
+            assert [line for line in lines if line != line.rstrip()] == [], (args, width)
+
+
+def test_chains_since_until_keeps_chains_running_through_the_period_and_says_so() -> None:
+    code, stdout, _ = run("chains", "--data", str(DATA / "rules"), "--since", "2020-07", "--until", "2021-04", "--json")
+    ids = {c["id"] for c in json.loads(stdout)}
+    assert code == 0 and "R1:xbb-xdd-tank-new-b-used>xdd-xcc-tank-old-financed" in ids  # legs 2020-04 and 2021-05
+    assert "R1:xaa-xbb-tank-new>xbb-xcc-tank-old" not in ids  # over by 2020-06
+    code, stdout, _ = run("chains", "--help")
+    assert "runs through any part of the period" in " ".join(stdout.split())

@@ -8,12 +8,13 @@ errors naming close matches (exit 2).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Annotated
 
 import typer
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.padding import Padding
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -41,6 +42,22 @@ SinceOption = Annotated[
 UntilOption = Annotated[
     str | None, typer.Option("--until", help="Only legs dated on or before this day: YYYY, YYYY-MM or YYYY-MM-DD.")
 ]
+ChainSinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Only chains running on or after this day (the latest leg dated then or later): YYYY, YYYY-MM or "
+        "YYYY-MM-DD.",
+    ),
+]
+ChainUntilOption = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        help="Only chains running on or before this day (the earliest leg dated then or earlier): YYYY, YYYY-MM "
+        "or YYYY-MM-DD.",
+    ),
+]
 
 
 def _leg_text(leg: ChainLeg) -> str:
@@ -49,6 +66,29 @@ def _leg_text(leg: ChainLeg) -> str:
     status = f" [{leg.status}]" if leg.status in ("offered", "cancelled") else ""
     when = leg.when or "undated"
     return f"{leg.supplier} {arrow} {leg.recipient}: {quantity}{leg.system} ({when}){status}"
+
+
+class _Trimmed:
+    """A renderable printed without the spaces a grid pads its shorter cells with at the end of each line."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        for line in console.render_lines(self.renderable, options, pad=False):
+            yield from _without_trailing_spaces(line)
+            yield Segment.line()
+
+
+def _without_trailing_spaces(line: list[Segment]) -> list[Segment]:
+    """The segments of one line, the blanks at its end left off."""
+    kept = list(line)
+    while kept and not kept[-1].control and not kept[-1].text.rstrip():
+        kept.pop()
+    if kept and not kept[-1].control:
+        last = kept[-1]
+        kept[-1] = Segment(last.text.rstrip(), last.style)
+    return kept
 
 
 def _table(*columns: str, title: str) -> Table:
@@ -96,8 +136,8 @@ def chains_command(
     via: Annotated[str | None, typer.Option("--via", help="Intermediary actor id.")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Destination actor id (recipient of the enabled kit).")] = None,
     category: CategoryOption = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
+    since: ChainSinceOption = None,
+    until: ChainUntilOption = None,
     curated_only: Annotated[bool, typer.Option("--curated-only", help="Only chains from backfill claims.")] = False,
     inferred_only: Annotated[bool, typer.Option("--inferred-only", help="Only chains inferred by rules.")] = False,
     rule: Annotated[
@@ -115,6 +155,8 @@ def chains_command(
     as_json: JsonOption = False,
 ) -> None:
     """List backfill chains, curated and inferred, best first, each with its legs, score and evidence.
+
+    --since/--until keep a chain that runs through any part of the period, even with no leg dated inside it.
 
     Example: armsgraph chains --from KOR --via POL --to UKR --category main_battle_tank --json
     """
@@ -141,7 +183,7 @@ def chains_command(
     if not chains:
         out.print("No chains match.", markup=False)
         return
-    out.print(_chains_view(chains), soft_wrap=False, highlight=False)
+    out.print(_Trimmed(_chains_view(chains)), soft_wrap=False, highlight=False)
 
 
 @command("paths")
@@ -238,4 +280,4 @@ def impact_command(
             Text(f"{dependent.leg.transfer} (depth {dependent.depth})", style="bold cyan", overflow="fold"),
             Padding(facts, (0, 0, 0, 2), expand=False),
         ]
-    out.print(Group(*blocks), soft_wrap=False, highlight=False)
+    out.print(_Trimmed(Group(*blocks)), soft_wrap=False, highlight=False)
