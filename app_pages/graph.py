@@ -15,12 +15,15 @@ from app_pages.shared import (
     show_legend,
     url_params,
 )
-from graph.views.elements import COLOUR_SCHEMES, element_details
+from graph.views.elements import COLOUR_SCHEMES, element_details, hidden_pairs_note, strongest_pairs
 from graph.views.filters import filter_transfers
 from graph.views.safety import markdown_text
 from graph.views.state import filter_to_params
 
 COMPONENT_KEY = "graph_component"
+# How many country pairs the folded view draws: the browser takes seconds to draw the 3,000 of a SIPRI import.
+PAIR_LIMITS = ["100", "250", "500", "1000", "2000", "all"]
+DEFAULT_PAIR_LIMIT = "500"
 EVENTS = [Event("clicked_node", "click tap", "node"), Event("clicked_edge", "click tap", "edge")]
 
 data = dataset()
@@ -39,12 +42,31 @@ with st.sidebar:
 
 transfers = filter_transfers(data, view)
 aggregate = {"automatic": None, "always": True, "never": False}[aggregate_mode]
-drawn = graph_view_for(data, view, colour_by, width_by_quantity, aggregate)
+whole = graph_view_for(data, view, colour_by, width_by_quantity, aggregate)
+pair_limit = None
+extra_params: dict[str, str] = {}
+if whole.aggregated:
+    with st.sidebar:
+        if "g_pairs" not in st.session_state:  # a shared link may ask for more (or fewer) pairs
+            st.session_state["g_pairs"] = params["pairs"] if params.get("pairs") in PAIR_LIMITS else DEFAULT_PAIR_LIMIT
+        chosen = st.select_slider(
+            "Country pairs drawn", PAIR_LIMITS, key="g_pairs",
+            help="The pairs with the most transfers are drawn; every actor is, and its details list "
+                 "all its transfers. Drawing thousands of pairs takes the browser several seconds.",
+        )
+        pair_limit = None if chosen == "all" else int(chosen)
+        if chosen != DEFAULT_PAIR_LIMIT:
+            extra_params["pairs"] = chosen
+drawn = strongest_pairs(whole, pair_limit)
 
 summary = f"{len(transfers)} of {len(data.transfers)} transfers, {len(drawn.elements['nodes'])} actors"
 if drawn.aggregated:
-    summary += f", folded into {len(drawn.elements['edges'])} country pairs (edge width: number of transfers)"
+    pairs = len(drawn.elements["edges"]) + drawn.hidden_pairs
+    summary += f", folded into {pairs} country pairs (edge width: number of transfers)"
 st.caption(summary + ". Click an actor or a transfer for its details and sources.")
+if (note := hidden_pairs_note(drawn)) is not None:
+    st.caption(note + " Raise “Country pairs drawn” in the sidebar to draw them; an actor's details list "
+               "all its transfers in this view, drawn or not.")
 
 graph_column, details_column = st.columns([3, 2])
 with graph_column:
@@ -75,4 +97,4 @@ with details_column:
     else:
         st.info("Click an actor or a transfer in the graph to see its details and every source.")
 
-set_url({**filter_to_params(view), **({"sel": selected} if details is not None and selected else {})})
+set_url({**filter_to_params(view), **extra_params, **({"sel": selected} if details is not None and selected else {})})

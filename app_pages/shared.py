@@ -223,15 +223,15 @@ def show_sources(data: Dataset, source_ids: Sequence[str]) -> None:
 @st.cache_resource(show_spinner="Laying out the graph...", max_entries=16)
 def _graph_view(_data: Dataset, fingerprint: str, view: TransferFilter, colour_by: str, width: bool,
                 aggregate: bool | None) -> Any:
-    from graph.views.elements import graph_view
-    from graph.views.filters import filter_transfers
+    from graph.views.elements import graph_view_of
 
-    return graph_view(_data, filter_transfers(_data, view), colour_by=colour_by,  # type: ignore[arg-type]
-                      width_by_quantity=width, aggregate=aggregate)
+    return graph_view_of(_data, view, colour_by=colour_by, width_by_quantity=width,  # type: ignore[arg-type]
+                         aggregate=aggregate)
 
 
 def graph_view_for(data: Dataset, view: TransferFilter, colour_by: str, width: bool, aggregate: bool | None) -> Any:
-    """The graph of a view, laid out once per dataset and settings (a click reruns the page; the layout stays)."""
+    """The graph of a view, laid out once per dataset and settings (a click reruns the page; the layout stays;
+    a restart reads it back from the dataset cache)."""
     return _graph_view(data, data.fingerprint, view, colour_by, width, aggregate)
 
 

@@ -29,15 +29,20 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from graph.endpoint import stop_process  # noqa: E402  (after the path set-up above)
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+COMPONENT_TITLE = "st_link_analysis.component.component.st_link_analysis"
 DRAWN = """() => {
   const cy = document.getElementById('cy');
   return !!(cy && cy._cyreg && cy._cyreg.cy && cy._cyreg.cy.nodes().length > 0);
@@ -50,11 +55,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def measure(browser: Any, data_dirs: list[Path], cache: Path, timeout: float = 600) -> tuple[float, float, int]:
-    """Seconds from launching the server to health, and to the graph drawn; and the nodes drawn.
-
-    The browser is already running (a user's browser is open): only a new page is timed.
-    """
+@contextmanager
+def started_server(data_dirs: list[Path], cache: Path, timeout: float = 600) -> Iterator[str]:
+    """A fresh ``streamlit run app.py`` on ``data_dirs`` (the flags the README documents), healthy; its URL."""
     port = free_port()
     env = {**os.environ, "ARMSGRAPH_DATA": os.pathsep.join(map(str, data_dirs)), "ARMSGRAPH_CACHE_DIR": str(cache)}
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
@@ -73,29 +76,40 @@ def measure(browser: Any, data_dirs: list[Path], cache: Path, timeout: float = 6
                         break
             except OSError:
                 time.sleep(0.05)
+        yield base
+    finally:
+        stop_process(server)
+
+
+def drawn_component(page: Any, timeout: float) -> Any:
+    """The frame of the page's graph component, once cytoscape in it holds the nodes."""
+    page.wait_for_selector(f'iframe[title="{COMPONENT_TITLE}"]', timeout=timeout * 1000)
+    frame = None
+    while frame is None:
+        frame = next((f for f in page.frames if "st_link_analysis" in f.url), None)
+        if frame is None:
+            page.wait_for_timeout(20)
+    frame.wait_for_function(DRAWN, timeout=timeout * 1000, polling=20)
+    return frame
+
+
+def measure(browser: Any, data_dirs: list[Path], cache: Path, timeout: float = 600) -> tuple[float, float, int]:
+    """Seconds from launching the server to health, and to the graph drawn; and the nodes drawn.
+
+    The browser is already running (a user's browser is open): only a new page is timed.
+    """
+    started = time.perf_counter()
+    with started_server(data_dirs, cache, timeout) as base:
         healthy = time.perf_counter() - started
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
         try:
             page.goto(base + "/")
-            page.wait_for_selector('iframe[title="st_link_analysis.component.component.st_link_analysis"]',
-                                   timeout=timeout * 1000)
-            frame = None
-            while frame is None:
-                frame = next((f for f in page.frames if "st_link_analysis" in f.url), None)
-                if frame is None:
-                    page.wait_for_timeout(50)
-            frame.wait_for_function(DRAWN, timeout=timeout * 1000, polling=50)
+            frame = drawn_component(page, timeout)
             drawn = time.perf_counter() - started
             nodes = int(frame.evaluate("() => document.getElementById('cy')._cyreg.cy.nodes().length"))
         finally:
             page.close()
         return healthy, drawn, nodes
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def big_dataset(work: Path, sipri: str | None, synthetic: int) -> tuple[Path, str]:
@@ -111,14 +125,19 @@ def big_dataset(work: Path, sipri: str | None, synthetic: int) -> tuple[Path, st
     return write_synthetic(work / "synthetic", synthetic), f"seeds + synthetic {synthetic:,} transfers (stand-in)"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sipri", default=os.environ.get("ARMSGRAPH_SIPRI"), help="SIPRI export to import")
-    parser.add_argument("--synthetic", type=int, default=30_000, help="synthetic transfers when no --sipri")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
-    args = parser.parse_args()
+def data_arguments(description: str, repeat: int) -> argparse.ArgumentParser:
+    """The options the app benchmarks share: where the big dataset comes from, and repeats; chromium checked."""
     if not Path(CHROMIUM).exists():
         sys.exit(f"{CHROMIUM} is missing: apt-get install chromium")
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--sipri", default=os.environ.get("ARMSGRAPH_SIPRI"), help="SIPRI export to import")
+    parser.add_argument("--synthetic", type=int, default=30_000, help="synthetic transfers when no --sipri")
+    parser.add_argument("--repeat", type=int, default=repeat, help="runs per measurement (median)")
+    return parser
+
+
+def main() -> None:
+    args = data_arguments(__doc__.splitlines()[0], repeat=1).parse_args()
     work = Path(tempfile.mkdtemp(prefix="armsgraph-app-start-"))
     try:
         extra, label = big_dataset(work, args.sipri, args.synthetic)

@@ -6,6 +6,7 @@ which is where Streamlit keeps a component's return value.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -256,3 +257,59 @@ def test_the_app_reads_data_from_the_command_line_then_the_environment(monkeypat
     assert data_dirs([]) == ("x", "y")
     monkeypatch.delenv("ARMSGRAPH_DATA")
     assert data_dirs([]) == ()  # graph.load_dataset then reads the bundled seeds
+
+
+def write_synthetic(folder: Path, transfers: int) -> Path:
+    """benchmarks/synthetic.py's dataset; loaded by path, as a bare ``pytest`` does not put the checkout on sys.path."""
+    spec = importlib.util.spec_from_file_location("synthetic", ROOT / "benchmarks" / "synthetic.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.write_synthetic(folder, transfers)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def many_pairs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2,000 synthetic transfers among 100 states: about 1,800 country pairs, more than the page draws at first."""
+    return write_synthetic(tmp_path_factory.mktemp("synthetic"), 2_000)
+
+
+def test_a_large_view_draws_the_strongest_pairs_and_says_how_many_are_hidden(
+    monkeypatch: pytest.MonkeyPatch, many_pairs: Path
+) -> None:
+    from graph import load_dataset
+    from graph.views.elements import graph_view_of, hidden_pairs_note, strongest_pairs
+    from graph.views.filters import TransferFilter
+
+    monkeypatch.setenv("ARMSGRAPH_DATA", str(many_pairs))
+    whole = graph_view_of(load_dataset([many_pairs]), TransferFilter())
+    assert len(whole.elements["edges"]) > 1_000
+    app = open_page("graph")
+    assert f"folded into {len(whole.elements['edges'])} country pairs" in app.caption[0].value
+    note = hidden_pairs_note(strongest_pairs(whole, 500))
+    assert note is not None and note.startswith("Drawn: the 500 country pairs with the most transfers")
+    assert app.caption[1].value.startswith(note)
+    assert "pairs" not in app.query_params  # the default is left out of the link
+    app.sidebar.select_slider(key="g_pairs").set_value("all").run()
+    assert not any("are hidden" in c.value for c in app.caption)
+    assert app.query_params["pairs"] == "all"
+
+
+def test_an_actor_lists_its_transfers_in_hidden_pairs_too(monkeypatch: pytest.MonkeyPatch, many_pairs: Path) -> None:
+    from graph import load_dataset
+    from graph.views.elements import PAIR_SEPARATOR, graph_view_of, strongest_pairs
+    from graph.views.filters import TransferFilter, transfer_countries
+
+    monkeypatch.setenv("ARMSGRAPH_DATA", str(many_pairs))
+    data = load_dataset([many_pairs])
+    drawn = strongest_pairs(graph_view_of(data, TransferFilter()), 100)
+    involved = sum(1 for t in data.transfers.values() if "AAA" in transfer_countries(data, t))  # companies folded
+    in_drawn_pairs = sum(
+        e["data"]["count"] for e in drawn.elements["edges"] if "AAA" in e["data"]["id"].split(PAIR_SEPARATOR)
+    )
+    assert in_drawn_pairs < involved  # some of its pairs are hidden
+    app = open_page("graph", {"pairs": "100"})
+    assert app.caption[1].value.startswith("Drawn: the 100 country pairs")
+    app.session_state["graph_component"] = {"action": "clicked_node", "data": {"target_id": "AAA"}}
+    app.run()
+    assert app.subheader[0].value == "State AAA"
+    assert any(c.value.startswith(f"{involved} transfer(s) in this view") for c in app.caption)

@@ -9,6 +9,7 @@ keeps them) and, with ``ARMSGRAPH_SCREENSHOTS=DIR``, to ``DIR`` too.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -71,16 +73,23 @@ def start_server(port: int, data: Path, cache: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def running_app(data: Path, cache: Path) -> Iterator[str]:
+    """The explorer on ``data``, healthy: its base URL; stopped on leaving."""
     port = free_port()
-    server = start_server(port, FIXTURE, tmp_path_factory.mktemp("cache"))
+    server = start_server(port, data, cache)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, server)
         yield base
     finally:
         stop_process(server)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_app(FIXTURE, tmp_path_factory.mktemp("cache")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +193,51 @@ def test_graph_page_draws_the_network_and_a_click_on_poland_shows_its_sources(pa
     assert page.get_by_role("link", name="Poland confirms that Ukraine receives hundreds of T-72 tanks").count() == 1
     snap(page, shots, "graph-details")
     assert outside_requests(page.requests_seen) == [], outside_requests(page.requests_seen)
+
+
+@pytest.fixture(scope="module")
+def large_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The explorer on 3,000 synthetic transfers among 100 states (about 2,600 country pairs)."""
+    from test_app import write_synthetic  # the tests folder is on sys.path (no __init__.py)
+
+    data = write_synthetic(tmp_path_factory.mktemp("synthetic"), 3_000)
+    with running_app(data, tmp_path_factory.mktemp("large-cache")) as base:
+        yield base
+
+
+def test_a_large_dataset_opens_on_the_strongest_country_pairs_and_says_how_many_are_hidden(
+    browser, large_app_url, shots
+):
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        page.goto(f"{large_app_url}/")
+        heading(page, "Who arms whom")
+        page.get_by_text("Drawn: the 500 country pairs with the most transfers").wait_for(timeout=120_000)
+        summary = page.get_by_text("of 3000 transfers").first.inner_text()
+        pairs = int(re.search(r"folded into (\d+) country pairs", summary).group(1))  # type: ignore[union-attr]
+        actors = int(re.search(r"(\d+) actors", summary).group(1))  # type: ignore[union-attr]
+        assert pairs > 500
+        hidden = page.get_by_text("weaker pairs").first.inner_text()
+        assert f"{pairs - 500:,} weaker pairs" in hidden
+        page.frame_locator(f'iframe[title="{COMPONENT_FRAME}"]').locator("canvas").last.wait_for(timeout=60_000)
+        frame = component_frame(page)
+        frame.wait_for_function(  # type: ignore[attr-defined]
+            "() => { const cy = document.getElementById('cy'); return !!(cy && cy._cyreg && cy._cyreg.cy"
+            " && cy._cyreg.cy.nodes().length > 0); }", timeout=60_000,
+        )
+        drawn = frame.evaluate(  # type: ignore[attr-defined]
+            "() => { const cy = document.getElementById('cy')._cyreg.cy;"
+            " return [cy.nodes().length, cy.edges().length]; }"
+        )
+        assert drawn == [actors, 500]  # every actor, the 500 strongest pairs
+        settle(page)
+        snap(page, shots, "graph-large")
+        assert outside_requests(requests) == [], outside_requests(requests)
+    finally:
+        context.close()
 
 
 def choose(page: object, label: str, option_text: str) -> None:

@@ -14,7 +14,17 @@ from graph import Dataset, load_dataset
 from graph.export import export_bytes
 from graph.model import Actor, Category, Confidence, Transfer, TransferKind, TransferStatus
 from graph.sparql import run_query
-from graph.views.elements import PAIR_SEPARATOR, element_details, graph_view, layout_positions
+from graph.views import elements
+from graph.views.elements import (
+    PAIR_SEPARATOR,
+    GraphView,
+    element_details,
+    graph_view,
+    graph_view_of,
+    hidden_pairs_note,
+    layout_positions,
+    strongest_pairs,
+)
 from graph.views.filters import TransferFilter, filter_options, filter_transfers, view_dataset
 from graph.views.geo import REGIONS, TOPOJSON_DIR, country_centroids, map_view
 from graph.views.query import view_query
@@ -191,6 +201,65 @@ def test_layout_is_deterministic_and_keeps_nodes_apart() -> None:
     first, second = layout_positions(edges, nodes), layout_positions(edges, nodes)
     assert first == second
     assert len(set(first.values())) == 40
+
+
+def folded_view(counts: list[int]) -> GraphView:
+    """A folded view by hand: pair ``i`` (ids in a shuffled order) carries ``counts[i]`` transfers."""
+    edges = [
+        {"data": {"id": f"S{(i * 7) % 97:02d}{PAIR_SEPARATOR}T{i:02d}", "count": count}}
+        for i, count in enumerate(counts)
+    ]
+    return GraphView({"nodes": [{"data": {"id": "S"}}], "edges": edges}, [], [], True, sum(counts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 30), max_size=40), st.integers(0, 45))
+def test_the_strongest_pairs_are_drawn_and_the_rest_counted(counts: list[int], limit: int) -> None:
+    view = folded_view(counts)
+    drawn = strongest_pairs(view, limit)
+    edges = view.elements["edges"]
+    # the naive way: rank every pair by transfers (most first), then by id, and keep the first ``limit``
+    ranked = sorted(edges, key=lambda e: (-e["data"]["count"], e["data"]["id"]))
+    kept_ids = {e["data"]["id"] for e in ranked[:limit]}
+    assert drawn.elements["edges"] == [e for e in edges if e["data"]["id"] in kept_ids]  # in the original order
+    assert drawn.hidden_pairs == len(edges) - len(kept_ids)
+    assert drawn.hidden_transfers == sum(e["data"]["count"] for e in edges if e["data"]["id"] not in kept_ids)
+    assert drawn.elements["nodes"] == view.elements["nodes"]
+    assert (hidden_pairs_note(drawn) is None) == (drawn.hidden_pairs == 0)
+
+
+def test_drawing_every_pair_or_every_transfer_hides_nothing(dataset: Dataset) -> None:
+    transfers = list(dataset.transfers.values())
+    folded = graph_view(dataset, transfers, aggregate=True)
+    assert strongest_pairs(folded, None) == folded
+    assert strongest_pairs(folded, len(folded.elements["edges"])) == folded
+    plain = graph_view(dataset, transfers, aggregate=False)
+    assert strongest_pairs(plain, 1) == plain  # one edge per transfer: the limit is for country pairs
+    assert hidden_pairs_note(folded) is None
+
+
+def test_hiding_pairs_moves_no_node(dataset: Dataset) -> None:
+    folded = graph_view(dataset, list(dataset.transfers.values()), aggregate=True)
+    assert strongest_pairs(folded, 1).elements["nodes"] == folded.elements["nodes"]
+
+
+@pytest.mark.parametrize("view", [TransferFilter(), TransferFilter(categories=frozenset({Category.main_battle_tank}))],
+                         ids=["everything", "tanks"])
+@pytest.mark.parametrize("aggregate", [None, True])
+def test_a_cached_graph_view_is_the_view_built_afresh(
+    dataset: Dataset, view: TransferFilter, aggregate: bool | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = graph_view(dataset, filter_transfers(dataset, view), colour_by="kind", aggregate=aggregate)
+    assert graph_view_of(dataset, view, colour_by="kind", aggregate=aggregate, cache=False) == built
+    assert graph_view_of(dataset, view, colour_by="kind", aggregate=aggregate) == built  # written to the cache
+
+    def no_layout(*args: object, **kwargs: object) -> GraphView:
+        raise AssertionError("laid out again instead of read back from the cache")
+
+    monkeypatch.setattr(elements, "graph_view", no_layout)
+    assert graph_view_of(dataset, view, colour_by="kind", aggregate=aggregate) == built
+    with pytest.raises(AssertionError, match="laid out again"):  # other settings are another view
+        graph_view_of(dataset, view, colour_by="status", aggregate=aggregate)
 
 
 def test_clicking_an_unknown_id_shows_nothing(dataset: Dataset) -> None:

@@ -3,7 +3,10 @@
 Output is in Cytoscape.js JSON (what st-link-analysis draws): ``{"nodes": [{"data": ...,
 "position": ...}], "edges": [...]}``. Positions are computed here with networkx so the
 browser does not run a force layout (that is what froze pages with thousands of edges).
-Past ``aggregate_above`` transfers, edges are folded into one per country pair with counts.
+Past ``aggregate_above`` transfers, edges are folded into one per country pair with counts;
+:func:`strongest_pairs` then keeps the pairs with the most transfers for drawing (thousands of
+edges keep the browser busy for seconds) and counts what it hid, for the page to say so.
+:func:`graph_view_of` keeps a laid-out view in the dataset cache, so a restart does not lay it out again.
 Text sent to the component goes through :func:`~graph.views.safety.component_text`:
 its info panel writes element data with ``innerHTML``.
 
@@ -22,17 +25,22 @@ its info panel writes element data with ``innerHTML``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 import networkx as nx
 
 from ..dataset import Dataset
 from ..model import ActorKind, Category, Transfer, TransferKind, TransferStatus
+from .filters import TransferFilter, filter_transfers
 from .safety import component_text, safe_url
+from .state import filter_to_params
 
 __all__ = [
     "ACTOR_KIND_COLOURS",
@@ -45,8 +53,11 @@ __all__ = [
     "colour_of",
     "element_details",
     "graph_view",
+    "graph_view_of",
+    "hidden_pairs_note",
     "layout_positions",
     "pair_id",
+    "strongest_pairs",
 ]
 
 ColourBy = Literal["category", "kind", "status", "confidence"]
@@ -98,6 +109,10 @@ class GraphView:
     legend: list[LegendEntry]
     aggregated: bool
     transfer_count: int
+    hidden_pairs: int = 0
+    """Country pairs of the folded view left undrawn by :func:`strongest_pairs` (they stay in the details)."""
+    hidden_transfers: int = 0
+    """Transfers behind the hidden pairs."""
 
 
 @dataclass(frozen=True)
@@ -295,6 +310,89 @@ def graph_view(
         for value, count in sorted(legend_counts.items(), key=lambda item: (-item[1], item[0]))
     ]
     return GraphView({"nodes": nodes, "edges": edges}, graph_styles(), legend, folded, len(transfers))
+
+
+# What a cached view depends on besides the dataset (whose fingerprint covers the data and the loader).
+_CODE_VERSION = hashlib.sha256(
+    b"".join((Path(__file__).parent / name).read_bytes() for name in ("elements.py", "filters.py", "safety.py"))
+).hexdigest()[:16]
+
+
+def graph_view_of(
+    dataset: Dataset,
+    view: TransferFilter,
+    *,
+    colour_by: ColourBy = "category",
+    width_by_quantity: bool = True,
+    aggregate: bool | None = None,
+    cache: bool = True,
+) -> GraphView:
+    """:func:`graph_view` of the transfers ``view`` keeps, kept in the dataset cache.
+
+    The layout is the costly part (about a second for 250 countries): with ``cache=True`` a view
+    built before on the same data, code, filter and settings is read back, so restarting the
+    explorer does not lay the graph out again. Same result as building it (tested).
+    """
+
+    def build() -> GraphView:
+        return graph_view(dataset, filter_transfers(dataset, view), colour_by=colour_by,
+                          width_by_quantity=width_by_quantity, aggregate=aggregate)
+
+    if not cache:
+        return build()
+    from ..load import cached_projection
+
+    settings = [filter_to_params(view), colour_by, width_by_quantity, aggregate]
+    return cached_projection(dataset, "graph-view", f"{_CODE_VERSION}:{json.dumps(settings, sort_keys=True)}", build)
+
+
+def strongest_pairs(view: GraphView, limit: int | None) -> GraphView:
+    """``view`` with only the ``limit`` country pairs with the most transfers drawn; ``None``: all.
+
+    Drawing every pair of a large import (3,000 after the SIPRI Trade Register) keeps the
+    browser busy for seconds; the strongest few hundred carry most transfers. Ties at the
+    cut go to the pair id, so the choice is deterministic. Every node stays, where the
+    whole network placed it (positions do not move with ``limit``), so any actor can
+    still be clicked, and the hidden pairs and their transfers are counted for the page
+    to say so. A view with one edge per transfer is returned unchanged.
+
+    >>> from graph import load_dataset
+    >>> from pathlib import Path  # the app test fixture, next to the package
+    >>> dataset = load_dataset([Path(__file__).parents[2] / "tests" / "data" / "app"])
+    >>> folded = graph_view(dataset, list(dataset.transfers.values()), aggregate=True)
+    >>> drawn = strongest_pairs(folded, 1)
+    >>> [e["data"]["id"] for e in drawn.elements["edges"]], drawn.hidden_pairs, drawn.hidden_transfers
+    (['KOR→POL'], 1, 3)
+    >>> len(drawn.elements["nodes"]), strongest_pairs(folded, None) == folded
+    (3, True)
+    """
+    edges = view.elements["edges"]
+    if not view.aggregated or limit is None or len(edges) <= limit:
+        return view
+    ranked = sorted(range(len(edges)), key=lambda i: (-edges[i]["data"]["count"], edges[i]["data"]["id"]))
+    kept = set(ranked[: max(limit, 0)])
+    hidden = [edge for i, edge in enumerate(edges) if i not in kept]
+    return replace(
+        view,
+        elements={"nodes": view.elements["nodes"], "edges": [edge for i, edge in enumerate(edges) if i in kept]},
+        hidden_pairs=len(hidden),
+        hidden_transfers=sum(edge["data"]["count"] for edge in hidden),
+    )
+
+
+def hidden_pairs_note(view: GraphView) -> str | None:
+    """What :func:`strongest_pairs` left out, in words for the page; None when every pair is drawn.
+
+    >>> hidden_pairs_note(GraphView({"nodes": [], "edges": [{}] * 500}, [], [], True, 29_587, 2_619, 7_613))
+    'Drawn: the 500 country pairs with the most transfers; 2,619 weaker pairs (7,613 transfers) are hidden.'
+    """
+    if not view.hidden_pairs:
+        return None
+    drawn = len(view.elements["edges"])
+    return (
+        f"Drawn: the {drawn:,} country pairs with the most transfers; {view.hidden_pairs:,} weaker pairs "
+        f"({view.hidden_transfers:,} transfers) are hidden."
+    )
 
 
 def graph_styles() -> list[dict[str, Any]]:
