@@ -7,8 +7,7 @@ each in a fresh Python process so nothing is shared:
 
 - cold: an empty cache; ``load_dataset`` (read + validate), ``build_store`` (RDF in Oxigraph)
   and ``build_network`` (networkx), which also fill the cache;
-- warm: the same again with the cache filled (once the on-disk RDF store the cold run starts making
-  in the background is there: the wait is printed).
+- warm: the same again with the cache filled.
 
 Beside them, the floor measured in this same run: libyaml's ``CSafeLoader`` parse of the same
 files plus Oxigraph's bulk load of the same triples from an N-Triples file. Targets (issue #2):
@@ -16,7 +15,7 @@ cold at 10k transfers under 2x the floor, warm start under 0.5 s. Times are medi
 
 What "warm start" means is printed with its parts, since not every use waits for every part:
 the dataset and the networkx projection are what the app's pages, ``chains`` and ``paths``
-wait for; the RDF store (opened read-only from its on-disk cache) is built only when SPARQL,
+wait for; the RDF store (bulk-loaded from its cached N-Triples) is built only when SPARQL,
 ``stats`` or an RDF export first needs it. Both sums are printed, each with its verdict.
 """
 
@@ -89,17 +88,6 @@ def _run_child(folder: Path, cache: Path) -> dict[str, Any]:
     return timings
 
 
-def _wait_for_disk_store(cache: Path, limit: float = 300.0) -> float:
-    """Seconds until the cold run's on-disk RDF store is in the cache (made in the background when large).
-
-    A warm start is a start with the cache filled: a user who starts again a minute later has it.
-    """
-    started = time.perf_counter()
-    while not any(cache.glob("store-*.oxigraph")) and time.perf_counter() - started < limit:
-        time.sleep(0.1)
-    return time.perf_counter() - started
-
-
 def _yaml_floor(folder: Path) -> tuple[float, float]:
     """Wall and CPU seconds for libyaml to parse every file."""
     import yaml
@@ -146,13 +134,12 @@ def measure(size: int, workdir: Path, repeat: int) -> dict[str, Any]:
     ntriples.write_bytes(sorted_ntriples(load_dataset([folder], cache=False)))
 
     # Floors and runs are interleaved so that a busy machine weighs on both alike.
-    cold_runs, warm_runs, yaml_floors, oxigraph_floors, waits = [], [], [], [], []
+    cold_runs, warm_runs, yaml_floors, oxigraph_floors = [], [], [], []
     for attempt in range(repeat):
         yaml_floors.append(_yaml_floor(folder))
         oxigraph_floors.append(_oxigraph_floor(ntriples))
         cache = workdir / f"cache-{size}-{attempt}"
         cold_runs.append(_run_child(folder, cache))
-        waits.append(_wait_for_disk_store(cache))
         warm_runs.append(_run_child(folder, cache))
     steps = ("imports", "load", "store", "network", "total", "process")
     steps += tuple(f"{step}_cpu" for step in steps[:-1])
@@ -170,7 +157,6 @@ def measure(size: int, workdir: Path, repeat: int) -> dict[str, Any]:
         "yaml_floor_cpu": statistics.median(c for _, c in yaml_floors),
         "oxigraph_floor_cpu": statistics.median(c for _, c in oxigraph_floors),
         "floor_cpu": statistics.median(c for _, c in yaml_floors) + statistics.median(c for _, c in oxigraph_floors),
-        "disk_store_wait": statistics.median(waits),
         "warm_missed_cache": sum(1 for run in warm_runs if run["cache_written"]),
         "cold": {key: _median(cold_runs, key) for key in steps},
         "warm": {key: _median(warm_runs, key) for key in steps},
@@ -203,8 +189,7 @@ def report(result: dict[str, Any]) -> str:
         f" + network {cold['network_cpu']:.2f}), warm {warm['total_cpu']:.2f} s (load {warm['load_cpu']:.2f} + "
         f"store {warm['store_cpu']:.2f} + network {warm['network_cpu']:.2f})",
         f"   (imports {warm['imports']:.2f} s; whole warm process {warm['process']:.2f} s, "
-        f"cold process {cold['process']:.2f} s; the on-disk RDF store was ready "
-        f"{result['disk_store_wait']:.1f} s after the cold run)",
+        f"cold process {cold['process']:.2f} s)",
     ]
     if result["warm_missed_cache"]:
         lines.append(f"   WARNING: {result['warm_missed_cache']} warm run(s) missed the cache; their figures are cold")

@@ -9,8 +9,8 @@ from it and from :mod:`graph.model`, so the three cannot drift apart.
 Triples are written as N-Triples text, each term in the form Oxigraph's store
 gives it back, so that sorting the distinct lines gives the bytes of a store's
 sorted dump without building one (:func:`sorted_ntriples`, what every RDF export
-starts from). :func:`build_store` bulk-loads them into an Oxigraph store and
-caches it on disk (opened read-only next time); :func:`rdf_graph` puts rdflib's
+starts from). :func:`build_store` bulk-loads them into an in-memory Oxigraph store,
+caching the N-Triples for the next start; :func:`rdf_graph` puts rdflib's
 API on top of that same store. No blank nodes are used, so output is
 deterministic and graphs compare easily.
 
@@ -31,7 +31,7 @@ import hashlib
 import operator
 import os
 import re
-import time
+import shutil
 from collections.abc import Iterable
 from decimal import Decimal
 from enum import StrEnum
@@ -77,7 +77,6 @@ __all__ = [
     "ntriples",
     "rdf_graph",
     "sorted_ntriples",
-    "write_disk_store",
 ]
 
 CC_BY_4 = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -746,12 +745,11 @@ def build_store(
     """The dataset and its description as an Oxigraph store (default graph), to query and read.
 
     ``built`` stamps the description's ``dct:created`` (see :func:`dataset_triples`). With
-    ``cache=True`` a dataset built before (same fingerprint, same code) opens its on-disk
-    store in :func:`graph.load.cache_dir` read-only (milliseconds), else bulk-loads its cached
-    sorted N-Triples into memory; the on-disk store is made from those N-Triples the first
-    time (in the background when they are large). Either kind answers queries, ``len()`` and
-    ``dump()`` alike; the on-disk one refuses writes. ``cache=False`` always gives a new
-    in-memory store, which the caller may change.
+    ``cache=True`` a dataset built before (same fingerprint, same code) is bulk-loaded from its
+    cached sorted N-Triples in :func:`graph.load.cache_dir` (the file every export starts from),
+    which skips generating the triples; ``cache=False`` always generates them. Either way the
+    store is in memory (an on-disk store would open faster but answers SPARQL 8-12 times
+    slower) and the caller may change it.
 
     >>> from graph.load import load_dataset
     >>> store = build_store(load_dataset(["tests/data/mini"], cache=False), cache=False)
@@ -760,20 +758,15 @@ def build_store(
     """
     cached = _cache_path(dataset, built) if cache else None
     if cached is not None:
-        store = _open_disk_store(_disk_path(cached))
-        if store is not None:
-            return store
         data = _read_sorted(cached)
         store = _loaded(data) if data is not None else None
         if store is not None:
-            _make_disk_store(cached, len(store))
             return store
     data = _canonical_ntriples(dataset, built)
     store = _loaded(data)
     assert store is not None  # our own N-Triples
     if cached is not None:
         _write_cache(cached, data)
-        _make_disk_store(cached, len(store))
     return store
 
 
@@ -786,93 +779,6 @@ def _loaded(data: bytes) -> ox.Store | None:
     except (OSError, SyntaxError, ValueError):
         return None  # a broken cache is rebuilt, never trusted
     return store
-
-
-# --------------------------------------------------------------------------- the on-disk store cache
-
-_DISK_MARKER = "armsgraph-store.txt"
-"""Written last into a finished on-disk store: its number of triples. A folder without it is not ours or not whole."""
-_BACKGROUND_BYTES = 8_000_000
-"""N-Triples larger than this are made into an on-disk store by a background process (seconds of work)."""
-
-
-def _disk_path(cached: Path) -> Path:
-    """The on-disk store beside the sorted N-Triples it is made from."""
-    return cached.with_name(cached.name.removesuffix(".sorted.nt") + ".oxigraph")
-
-
-def _open_disk_store(path: Path) -> ox.Store | None:
-    """The finished on-disk store at ``path`` opened read-only, or None (missing, not ours, not whole, broken)."""
-    from .load import _safe_to_unpickle as _ours_alone  # owned by us, writable by us alone
-
-    marker = path / _DISK_MARKER
-    if not (_ours_alone(path) and _ours_alone(marker)):
-        return None
-    try:
-        triples = int(marker.read_text(encoding="ascii"))
-        store = ox.Store.read_only(str(path))
-        # One lookup proves the store opens and holds this dataset's description whole.
-        counted = [q.object for q in store.quads_for_pattern(_DATASET_NODE, _VOID_TRIPLES_NODE, None)]
-    except (OSError, RuntimeError, ValueError):
-        return None  # a broken cache is rebuilt, never trusted
-    return store if counted == [ox.Literal(str(triples), datatype=_XSD_INTEGER_NODE)] else None
-
-
-_DATASET_NODE = ox.NamedNode(str(DATASET_IRI))
-_VOID_TRIPLES_NODE = ox.NamedNode(str(VOID.triples))
-_XSD_INTEGER_NODE = ox.NamedNode(str(XSD.integer))
-
-
-def _make_disk_store(cached: Path, triples: int) -> None:
-    """Make the on-disk store of the cached sorted N-Triples: here when small, else in a background process."""
-    try:
-        size = cached.stat().st_size
-        target = _disk_path(cached)
-        if any(time.time() - p.stat().st_mtime < 600 for p in target.parent.glob(f"{target.name}.*.tmp")):
-            return  # another process is making it
-    except OSError:
-        return  # no cache to make it from
-    if size <= _BACKGROUND_BYTES:
-        write_disk_store(cached, triples)
-        return
-    import subprocess
-    import sys
-
-    code = "import sys; from graph.rdf import write_disk_store; write_disk_store(sys.argv[1], int(sys.argv[2]))"
-    # Detached: the caller does not wait; a later start opens the store once it is there.
-    subprocess.Popen(
-        [sys.executable, "-c", code, str(cached), str(triples)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True, cwd=Path(__file__).resolve().parent.parent,
-    )
-
-
-def write_disk_store(cached: str | Path, triples: int) -> None:
-    """Bulk-load the sorted N-Triples ``cached`` into an on-disk store beside it, atomically.
-
-    The store is built in a temporary folder, marked whole, then renamed into place; a store
-    another process finished first is kept. Only the newest :data:`_CACHE_KEEP` stores stay.
-    """
-    import shutil
-
-    target = _disk_path(Path(cached))
-    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    try:
-        store = ox.Store(str(temporary))
-        store.bulk_load(path=str(cached), format=ox.RdfFormat.N_TRIPLES, lenient=True)
-        store.flush()
-        del store  # closes the database before the folder moves
-        (temporary / _DISK_MARKER).write_text(str(triples), encoding="ascii")
-        if target.exists() and _open_disk_store(target) is None:
-            shutil.rmtree(target)  # broken: replaced, never trusted
-        temporary.rename(target)  # atomic; fails if another process put its store there first
-        stores = sorted(target.parent.glob("store-*.oxigraph"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in stores[_CACHE_KEEP:]:
-            shutil.rmtree(stale, ignore_errors=True)
-    except (OSError, RuntimeError, SyntaxError, ValueError):
-        pass  # a read-only or full cache only costs speed
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
 
 
 def _canonical_ntriples(dataset: Dataset, built: dt.datetime | PartialDate | None) -> bytes:
@@ -952,6 +858,9 @@ def _write_cache(path: Path, data: bytes) -> None:
         older = sorted(path.parent.glob("store-*.nt"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in older[_CACHE_KEEP:]:
             stale.unlink(missing_ok=True)
+        # On-disk Oxigraph stores an earlier version cached here (tens of MB each): nothing reads them now.
+        for leftover in path.parent.glob("store-*.oxigraph*"):
+            shutil.rmtree(leftover, ignore_errors=True)
     except OSError:
         pass  # a read-only cache only costs speed
 
