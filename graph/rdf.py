@@ -31,7 +31,6 @@ import hashlib
 import operator
 import os
 import re
-import shutil
 from collections.abc import Iterable
 from decimal import Decimal
 from enum import StrEnum
@@ -858,9 +857,6 @@ def _write_cache(path: Path, data: bytes) -> None:
         older = sorted(path.parent.glob("store-*.nt"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in older[_CACHE_KEEP:]:
             stale.unlink(missing_ok=True)
-        # On-disk Oxigraph stores an earlier version cached here (tens of MB each): nothing reads them now.
-        for leftover in path.parent.glob("store-*.oxigraph*"):
-            shutil.rmtree(leftover, ignore_errors=True)
     except OSError:
         pass  # a read-only cache only costs speed
 

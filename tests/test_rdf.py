@@ -313,17 +313,6 @@ def test_a_broken_cache_is_rebuilt_not_trusted(mini: Dataset, tmp_path: Path, mo
     assert cached.read_bytes() == expected  # and the cache is whole again
 
 
-def test_on_disk_stores_an_earlier_version_cached_are_removed(mini: Dataset, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ARMSGRAPH_CACHE_DIR", str(tmp_path))
-    for leftover in ("store-0123.oxigraph", "store-0123.oxigraph.99.tmp"):
-        (tmp_path / leftover).mkdir()
-        (tmp_path / leftover / "000001.sst").write_bytes(b"x" * 100)
-    build_store(mini)
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("store-"))[0].endswith(".sorted.nt")
-    assert not list(tmp_path.glob("store-*.oxigraph*"))
-
-
 # --------------------------------------------------------------------------- ontology and shapes
 
 
