@@ -1143,18 +1143,8 @@ def indexed_links(
     if all(code in _BUILTIN_PAIR_RULES and accepts is _BUILTIN_PAIR_RULES[code] for code, accepts in accepting):
         yield from _builtin_links(index, {code for code, _ in accepting}, window, legs_in)
         return
-    outgoing = index.outgoing
-    left, right = bisect.bisect_left, bisect.bisect_right
-    for leg_in in legs_in:
-        bucket = outgoing.get((leg_in.recipient, leg_in.family))  # type: ignore[arg-type]
-        if bucket is None:
-            continue
-        days, legs = bucket
-        day: int = leg_in.day  # type: ignore[assignment]
-        low = left(days, day - window)
-        high = right(days, day + window, low)
-        for position in range(low, high):
-            leg_out = legs[position]
+    for leg_in, candidates in _window_candidates(index, legs_in, window):
+        for leg_out in candidates:
             for code, accepts in accepting:
                 reason = accepts(leg_in, leg_out, window)
                 if reason is not None:
@@ -1175,9 +1165,22 @@ def _builtin_links(index: ChainIndex, codes: set[str], window: int, legs_in: Ite
     and R3 nothing else, so the first rule to accept a pair is the only one that could.
     ``tests/test_chains.py`` checks these links against the rules' own functions.
     """
+    replacement, restock = "R1" in codes, "R3" in codes
+    for leg_in, candidates in _window_candidates(index, legs_in, window):
+        if leg_in.category in _CONSUMABLE_VALUES:
+            if restock:
+                yield from _restock_links(leg_in, candidates, window)
+        elif replacement:
+            yield from _replacement_links(leg_in, candidates, window)
+
+
+def _window_candidates(
+    index: ChainIndex, legs_in: Iterable[LegFacts], window: int
+) -> Iterator[tuple[LegFacts, list[LegFacts]]]:
+    """Each leg in with the legs its recipient sends on in its family within ``window`` days either
+    way: one bucket of the index and two bisections, never a scan. Legs with none are skipped."""
     outgoing = index.outgoing
     left, right = bisect.bisect_left, bisect.bisect_right
-    replacement, restock = "R1" in codes, "R3" in codes
     for leg_in in legs_in:
         bucket = outgoing.get((leg_in.recipient, leg_in.family))  # type: ignore[arg-type]
         if bucket is None:
@@ -1186,13 +1189,8 @@ def _builtin_links(index: ChainIndex, codes: set[str], window: int, legs_in: Ite
         day: int = leg_in.day  # type: ignore[assignment]
         low = left(days, day - window)
         high = right(days, day + window, low)
-        if low == high:
-            continue
-        if leg_in.category in _CONSUMABLE_VALUES:
-            if restock:
-                yield from _restock_links(leg_in, legs[low:high], window)
-        elif replacement:
-            yield from _replacement_links(leg_in, legs[low:high], window)
+        if low < high:
+            yield leg_in, legs[low:high]
 
 
 def _replacement_links(leg_in: LegFacts, candidates: list[LegFacts], window: int) -> list[Link]:
@@ -1448,23 +1446,7 @@ def _resolve_rules(rules: Iterable[str] | None) -> list[ChainRule]:
     return [rule for rule in CHAIN_RULES.values() if rule in chosen]
 
 
-def iter_chains(
-    dataset: Dataset,
-    *,
-    rules: Iterable[str] | None = None,
-    window_days: int = DEFAULT_WINDOW_DAYS,
-    max_legs: int = DEFAULT_MAX_LEGS,
-    from_: str | None = None,
-    via: str | None = None,
-    to: str | None = None,
-    category: str | None = None,
-    since: str | dt.date | PartialDate | None = None,
-    until: str | dt.date | PartialDate | None = None,
-    curated_only: bool = False,
-    inferred_only: bool = False,
-    min_score: float = 0.0,
-    index: ChainIndex | None = None,
-) -> Iterator[BackfillChain]:
+def iter_chains(dataset: Dataset, **filters: Any) -> Iterator[BackfillChain]:
     """Yield backfill chains: curated ones (in claim order), then inferred ones, rule by rule.
 
     ``rules`` picks inference rules by code (default: all of :data:`CHAIN_RULES`);
@@ -1481,24 +1463,7 @@ def iter_chains(
     The number of chains can grow with the square of the data: use :func:`find_chains`
     for ranked results (``limit`` for the best few).
     """
-    return _built_from(
-        _found(
-            dataset,
-            rules=rules,
-            window_days=window_days,
-            max_legs=max_legs,
-            from_=from_,
-            via=via,
-            to=to,
-            category=category,
-            since=since,
-            until=until,
-            curated_only=curated_only,
-            inferred_only=inferred_only,
-            min_score=min_score,
-            index=index,
-        )
-    )
+    return _built_from(_found(dataset, **filters))
 
 
 def _found(
@@ -1518,7 +1483,7 @@ def _found(
     min_score: float = 0.0,
     index: ChainIndex | None = None,
 ) -> Iterator[Found]:
-    """The chains of :func:`iter_chains` (same arguments), in its order, as :data:`Found` records.
+    """The chains of :func:`iter_chains`, in its order, as :data:`Found` records; its filters are these arguments.
 
     Without filters other than ``min_score`` no chain is built; a chain the other filters
     must look at is built to be tested, and comes already built.
