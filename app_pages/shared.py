@@ -16,6 +16,7 @@ from st_link_analysis import st_link_analysis
 
 from graph import ArmsgraphError, DataError, Dataset, load_dataset
 from graph.model import Category, Confidence, TransferKind, TransferStatus
+from graph.sparql import prefetch_store
 from graph.views.chain_view import leg_rows, legs_elements
 from graph.views.elements import Details, LegendEntry, graph_styles
 from graph.views.filters import FilterOptions, TransferFilter, filter_options
@@ -56,7 +57,9 @@ def data_dirs(argv: Sequence[str] | None = None) -> tuple[str, ...]:
 @st.cache_resource(show_spinner="Loading the data...")
 def _load(dirs: tuple[str, ...]) -> Dataset:
     # Shared by every session: treat as read-only.
-    return load_dataset(list(dirs) or None)
+    data = load_dataset(list(dirs) or None)
+    prefetch_store(data)  # the SPARQL page finds the store loaded (or loading) when first opened
+    return data
 
 
 def dataset() -> Dataset:

@@ -76,6 +76,7 @@ __all__ = [
     "ntriples",
     "rdf_graph",
     "sorted_ntriples",
+    "store_cached",
 ]
 
 CC_BY_4 = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -767,6 +768,12 @@ def build_store(
     if cached is not None:
         _write_cache(cached, data)
     return store
+
+
+def store_cached(dataset: Dataset, *, built: dt.datetime | PartialDate | None = None) -> bool:
+    """Whether :func:`build_store` would load the dataset from its cached N-Triples (not generate them)."""
+    cached = _cache_path(dataset, built)
+    return cached is not None and cached.is_file()
 
 
 def _loaded(data: bytes) -> ox.Store | None:

@@ -40,6 +40,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -72,6 +73,7 @@ __all__ = [
     "check_query",
     "named_queries",
     "named_query",
+    "prefetch_store",
     "reference_markdown",
     "run_named_query",
     "run_query",
@@ -568,13 +570,16 @@ def _terms(bindings: Mapping[str, Any] | None) -> dict[str, Term]:
 
 # --------------------------------------------------------------------------- running
 
-_STORES: OrderedDict[int, tuple[Any, ox.Store]] = OrderedDict()
+_STORES: OrderedDict[int, tuple[Any, Future[ox.Store]]] = OrderedDict()
+"""Dataset id -> (the dataset, its store being built or built); the two used last are kept."""
 _STORES_LOCK = threading.Lock()
 
 
 def store_for(target: Any) -> ox.Store:
     """The pyoxigraph store behind a target: a store itself, an rdflib graph over Oxigraph, or a
-    :class:`~graph.dataset.Dataset` (built once with :func:`graph.rdf.build_store` and kept)."""
+    :class:`~graph.dataset.Dataset` (built once with :func:`graph.rdf.build_store` and kept; a
+    call made while the store is being built, by :func:`prefetch_store` or another thread, waits
+    for that build instead of starting its own)."""
     if isinstance(target, ox.Store):
         return target
     inner = getattr(getattr(target, "store", None), "_inner", None)  # rdflib Graph on oxrdflib
@@ -584,19 +589,56 @@ def store_for(target: Any) -> ox.Store:
 
     if not isinstance(target, Dataset):
         raise TypeError(f"cannot query a {type(target).__name__}: give a Dataset, a pyoxigraph Store or an Endpoint")
-    with _STORES_LOCK:
-        kept = _STORES.get(id(target))
-        if kept is not None and kept[0] is target:
-            _STORES.move_to_end(id(target))
-            return kept[1]
-    from .rdf import build_store
+    future, build = _claim_store(target)
+    if build:
+        _build_store_into(future, target)
+    return future.result()
 
-    store = build_store(target)
+
+def prefetch_store(dataset: Dataset) -> bool:
+    """Start loading the dataset's store in a background thread when its N-Triples are cached.
+
+    Loading a cached store is Oxigraph's bulk load, which runs outside the interpreter lock, so
+    the caller goes on (building the network, drawing a page) while it loads, and the first
+    :func:`store_for` of the dataset only waits for what is left. Returns whether a load was
+    started; without a cache nothing starts, since generating the triples would hold the lock
+    and slow the caller down (the first :func:`store_for` builds them).
+    """
+    from .rdf import store_cached
+
+    if not store_cached(dataset):
+        return False
+    future, build = _claim_store(dataset)
+    if build:
+        threading.Thread(target=_build_store_into, args=(future, dataset), name="armsgraph-store", daemon=True).start()
+    return build
+
+
+def _claim_store(dataset: Dataset) -> tuple[Future[ox.Store], bool]:
+    """The future of the dataset's store, and whether the caller must build it (no one has started)."""
     with _STORES_LOCK:
-        _STORES[id(target)] = (target, store)  # the dataset is kept too, so its id is not reused
+        kept = _STORES.get(id(dataset))
+        if kept is not None and kept[0] is dataset:
+            _STORES.move_to_end(id(dataset))
+            return kept[1], False
+        future: Future[ox.Store] = Future()
+        _STORES[id(dataset)] = (dataset, future)  # the dataset is kept too, so its id is not reused
         while len(_STORES) > 2:
             _STORES.popitem(last=False)
-    return store
+        return future, True
+
+
+def _build_store_into(future: Future[ox.Store], dataset: Dataset) -> None:
+    from .rdf import build_store
+
+    try:
+        future.set_result(build_store(dataset))
+    except BaseException as exc:
+        # A failed build is not kept: the next call tries again (the waiting ones see this error).
+        with _STORES_LOCK:
+            if _STORES.get(id(dataset), (None, None))[1] is future:
+                del _STORES[id(dataset)]
+        future.set_exception(exc)
 
 
 def run_query(

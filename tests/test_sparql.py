@@ -382,3 +382,77 @@ def test_an_id_copied_from_a_results_table_gets_a_hint_on_how_to_write_it() -> N
     )
     code, out, _ = invoke("query", "DESCRIBE agid:actor\\/POL", "--format", "nt", *DATA_ARGS)
     assert code == 0 and "<https://w3id.org/armsgraph/id/actor/POL>" in out
+
+
+# --------------------------------------------------------------------------- the store behind a dataset
+
+
+def test_a_cached_store_loads_in_the_background_and_store_for_waits_for_that_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    import graph.rdf
+    import graph.sparql
+
+    dataset = load_dataset([DATA / "mini"])  # with a fingerprint: its store can be cached
+    graph.rdf.build_store(dataset)  # fills the cache
+    assert graph.rdf.store_cached(dataset)
+    started, release, builds = threading.Event(), threading.Event(), []
+    build_store = graph.rdf.build_store
+
+    def held_build(target: Dataset) -> ox.Store:
+        builds.append(threading.current_thread().name)
+        started.set()
+        release.wait(10)
+        return build_store(target)
+
+    monkeypatch.setattr(graph.rdf, "build_store", held_build)
+    assert graph.sparql.prefetch_store(dataset) is True
+    assert started.wait(10)
+    assert graph.sparql.prefetch_store(dataset) is False  # one load per dataset
+    waiting: list[ox.Store] = []
+    caller = threading.Thread(target=lambda: waiting.append(store_for(dataset)))
+    caller.start()
+    caller.join(0.3)
+    assert caller.is_alive() and not waiting  # store_for waits for the load under way ...
+    release.set()
+    caller.join(10)
+    assert builds == ["armsgraph-store"]  # ... instead of building a second store
+    assert waiting[0] is store_for(dataset) and len(waiting[0]) == len(build_store(dataset, cache=False))
+
+
+def test_without_a_cached_store_nothing_is_loaded_in_the_background(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import graph.rdf
+    import graph.sparql
+
+    monkeypatch.setenv("ARMSGRAPH_CACHE_DIR", str(tmp_path))  # an empty cache
+
+    def unexpected_build(target: Dataset) -> ox.Store:
+        raise AssertionError("generating the triples in the background would hold the interpreter lock")
+
+    monkeypatch.setattr(graph.rdf, "build_store", unexpected_build)
+    fresh = load_dataset([DATA / "mini", DATA / "sparql"], cache=False)
+    assert not graph.rdf.store_cached(fresh)
+    assert graph.sparql.prefetch_store(fresh) is False
+
+
+def test_a_store_that_failed_to_build_is_built_again_on_the_next_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    import graph.rdf
+
+    fresh = load_dataset([DATA / "mini"], cache=False)
+    build_store = graph.rdf.build_store
+    calls: list[int] = []
+
+    def failing_once(target: Dataset) -> ox.Store:
+        calls.append(1)
+        if len(calls) == 1:
+            raise MemoryError("out of memory")
+        return build_store(target)
+
+    monkeypatch.setattr(graph.rdf, "build_store", failing_once)
+    with pytest.raises(MemoryError):
+        store_for(fresh)
+    assert len(store_for(fresh)) > 100 and len(calls) == 2
