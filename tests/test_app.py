@@ -6,7 +6,6 @@ which is where Streamlit keeps a component's return value.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from benchmarks.synthetic import write_synthetic
 from graph.model import Category
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,14 +257,6 @@ def test_the_app_reads_data_from_the_command_line_then_the_environment(monkeypat
     assert data_dirs([]) == ("x", "y")
     monkeypatch.delenv("ARMSGRAPH_DATA")
     assert data_dirs([]) == ()  # graph.load_dataset then reads the bundled seeds
-
-
-def write_synthetic(folder: Path, transfers: int) -> Path:
-    """benchmarks/synthetic.py's dataset; loaded by path, as a bare ``pytest`` does not put the checkout on sys.path."""
-    spec = importlib.util.spec_from_file_location("synthetic", ROOT / "benchmarks" / "synthetic.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.write_synthetic(folder, transfers)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from benchmarks.synthetic import write_synthetic
 from graph.endpoint import stop_process
 
 pytestmark = pytest.mark.browser
@@ -198,8 +199,6 @@ def test_graph_page_draws_the_network_and_a_click_on_poland_shows_its_sources(pa
 @pytest.fixture(scope="module")
 def large_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The explorer on 3,000 synthetic transfers among 100 states (about 2,600 country pairs)."""
-    from test_app import write_synthetic  # the tests folder is on sys.path (no __init__.py)
-
     data = write_synthetic(tmp_path_factory.mktemp("synthetic"), 3_000)
     with running_app(data, tmp_path_factory.mktemp("large-cache")) as base:
         yield base
