@@ -15,7 +15,13 @@ from app_pages.shared import (
     show_legend,
     url_params,
 )
-from graph.views.elements import COLOUR_SCHEMES, element_details, hidden_pairs_note, strongest_pairs
+from graph.views.elements import (
+    COLOUR_SCHEMES,
+    UNFOLDED_LIMIT,
+    element_details,
+    hidden_pairs_note,
+    strongest_pairs,
+)
 from graph.views.filters import filter_transfers
 from graph.views.safety import markdown_text
 from graph.views.state import filter_to_params
@@ -42,6 +48,13 @@ with st.sidebar:
 
 transfers = filter_transfers(data, view)
 aggregate = {"automatic": None, "always": True, "never": False}[aggregate_mode]
+if aggregate is False and len(transfers) > UNFOLDED_LIMIT:
+    st.warning(
+        f"{len(transfers):,} transfers are too many to draw one edge each (a browser stops responding past "
+        f"about {UNFOLDED_LIMIT:,}), so they are folded into country pairs. Narrow the filters to "
+        f"{UNFOLDED_LIMIT:,} transfers or fewer to draw each one."
+    )
+    aggregate = True
 whole = graph_view_for(data, view, colour_by, width_by_quantity, aggregate)
 pair_limit = None
 extra_params: dict[str, str] = {}

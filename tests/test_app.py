@@ -261,8 +261,9 @@ def test_the_app_reads_data_from_the_command_line_then_the_environment(monkeypat
 
 @pytest.fixture(scope="module")
 def many_pairs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """2,000 synthetic transfers among 100 states: about 1,800 country pairs, more than the page draws at first."""
-    return write_synthetic(tmp_path_factory.mktemp("synthetic"), 2_000)
+    """3,200 synthetic transfers among 100 states: more country pairs than the page draws at first, and more
+    transfers than it draws one edge each."""
+    return write_synthetic(tmp_path_factory.mktemp("synthetic"), 3_200)
 
 
 def test_a_large_view_draws_the_strongest_pairs_and_says_how_many_are_hidden(
@@ -284,6 +285,22 @@ def test_a_large_view_draws_the_strongest_pairs_and_says_how_many_are_hidden(
     app.sidebar.select_slider(key="g_pairs").set_value("all").run()
     assert not any("are hidden" in c.value for c in app.caption)
     assert app.query_params["pairs"] == "all"
+
+
+def test_too_many_transfers_to_draw_one_edge_each_are_folded_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, many_pairs: Path
+) -> None:
+    from graph.views.elements import UNFOLDED_LIMIT
+
+    monkeypatch.setenv("ARMSGRAPH_DATA", str(many_pairs))
+    app = open_page("graph")
+    app.sidebar.radio(key="g_aggregate").set_value("never").run()
+    assert app.caption[0].value.startswith("3200 of 3200 transfers") and "folded into" in app.caption[0].value
+    assert app.warning[0].value.startswith("3,200 transfers are too many to draw one edge each")
+    assert UNFOLDED_LIMIT < 3_200
+    narrower = open_page("graph", {"cat": "main_battle_tank"})  # a narrower view is drawn one edge each
+    narrower.sidebar.radio(key="g_aggregate").set_value("never").run()
+    assert "folded into" not in narrower.caption[0].value and not narrower.warning
 
 
 def test_an_actor_lists_its_transfers_in_hidden_pairs_too(monkeypatch: pytest.MonkeyPatch, many_pairs: Path) -> None:

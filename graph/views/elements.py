@@ -46,6 +46,7 @@ __all__ = [
     "ACTOR_KIND_COLOURS",
     "COLOUR_SCHEMES",
     "PAIR_SEPARATOR",
+    "UNFOLDED_LIMIT",
     "Details",
     "GraphView",
     "LegendEntry",
@@ -86,6 +87,10 @@ ACTOR_KIND_COLOURS = {
 
 PAIR_SEPARATOR = "→"
 """Joins the two actor ids of an aggregated edge's id; never part of an id (ids are ASCII)."""
+
+UNFOLDED_LIMIT = 3_000
+"""The most transfers drawn one edge each: a browser stops responding for minutes on the 30,000 of a
+SIPRI import drawn unfolded, and takes several seconds on 3,000 edges (``benchmarks/app_graph.py``)."""
 
 NODE_SPACING = 60.0
 """Typical distance between nodes in layout units: st-link-analysis hides captions when farther apart."""
