@@ -37,8 +37,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -48,6 +49,7 @@ SEEDS = ROOT / "seeds"
 IMPORT_TARGET = 10.0
 COLD_TARGET = 10.0
 WARM_TARGET = 1.0
+T = TypeVar("T")
 
 
 def _clock() -> tuple[float, float]:
@@ -76,15 +78,9 @@ def _child_build(folders: list[str]) -> None:
     from graph.rdf import build_store
 
     imports = _since(start)[0]
-    begin = _clock()
-    dataset = load_dataset(folders)
-    load = _since(begin)
-    begin = _clock()
-    store = build_store(dataset)
-    rdf = _since(begin)
-    begin = _clock()
-    network = build_network(dataset)
-    net = _since(begin)
+    dataset, load = _step(load_dataset, folders)
+    store, rdf = _step(build_store, dataset)
+    network, net = _step(build_network, dataset)
     _finish_helpers()
     helpers = os.times()
     print(json.dumps({
@@ -102,22 +98,22 @@ def _child_overlapped(folders: list[str]) -> None:
     from graph.network import build_network
     from graph.sparql import prefetch_store, store_for
 
-    start = _clock()
-    dataset = load_dataset(folders)
-    load = _since(start)
-    begin = _clock()
-    started = prefetch_store(dataset)
-    network = build_network(dataset)
-    net = _since(begin)
-    begin = _clock()
-    store = store_for(dataset)
-    wait = _since(begin)
-    total = _since(start)
+    dataset, load = _step(load_dataset, folders)
+    (started, network), net = _step(lambda: (prefetch_store(dataset), build_network(dataset)))
+    store, wait = _step(store_for, dataset)
     _finish_helpers()
     print(json.dumps({
-        "load": load[0], "network": net[0], "store_wait": wait[0], "wall": total[0], "cpu": total[1],
+        "load": load[0], "network": net[0], "store_wait": wait[0],
+        "wall": load[0] + net[0] + wait[0], "cpu": load[1] + net[1] + wait[1],
         "prefetched": started, "triples": len(store), "edges": network.number_of_edges(),
     }))
+
+
+def _step(function: Callable[..., T], *args: Any) -> tuple[T, tuple[float, float]]:
+    """What ``function(*args)`` returns, and its wall and CPU seconds."""
+    begin = _clock()
+    result = function(*args)
+    return result, _since(begin)
 
 
 def _finish_helpers() -> None:
