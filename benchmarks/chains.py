@@ -8,7 +8,8 @@ written as YAML once under ``benchmarks/out/chains/`` and loaded with :func:`gra
 (its pickle cache makes later runs start fast). Loading is not timed here. Then, in this run:
 
 - **index**: building :class:`graph.chains.ChainIndex` (the per-leg facts and the
-  (intermediary, family) -> legs-by-day index);
+  (intermediary, family) -> legs-by-day index), then the same with its ``table`` (every leg's facts
+  as numpy arrays, which the first chain search builds and path queries never need);
 - **pair search**: every link the pair rules (R1, R3) accept, through the index (``indexed_links``)
   and by the **naive pairwise scan** (``naive_links``: every leg into an actor against every leg
   out of it); both must find the same links, and the ratio is printed;
@@ -26,8 +27,8 @@ written as YAML once under ``benchmarks/out/chains/`` and loaded with :func:`gra
   time, until five fit or routes exceed three hops).
 
 Times are the median of ``--repeat`` runs, wall clock and CPU (the machine is shared, so CPU time is
-the steadier figure). Targets (issue #3): all chains at 100k transfers under 1 s, a path query
-under 50 ms.
+the steadier figure), printed with the load average before and after the chain timings. Targets
+(issue #3): all chains at 100k transfers under 1 s, a path query under 50 ms.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import datetime as dt
 import gc
 import itertools
 import json
+import os
 import random
 import statistics
 import sys
@@ -161,8 +163,11 @@ def run_size(size: int, queries: int, repeat: int) -> dict[str, Any]:
     dataset = dataset_of(size)
     report: dict[str, Any] = {"transfers": len(dataset.transfers), "claims": len(dataset.backfills)}
 
+    report["load_average_before"] = os.getloadavg()
     wall, cpu, index = timed(lambda: ChainIndex(dataset), repeat)
     report["index"] = {"wall": wall, "cpu": cpu}
+    wall, cpu, _ = timed(lambda: ChainIndex(dataset).table, repeat)
+    report["index_with_table"] = {"wall": wall, "cpu": cpu}
     pair_rules = [rule for rule in CHAIN_RULES.values() if rule.accepts is not None]
     window = DEFAULT_WINDOW_DAYS
 
@@ -174,7 +179,8 @@ def run_size(size: int, queries: int, repeat: int) -> dict[str, Any]:
     report["pair_search_same_links"] = set(indexed) == set(naive)
     del naive
 
-    # find_chains uses the index cached for this dataset: build it once outside the timing, as the app does.
+    # find_chains uses the index (and its table) cached for this dataset: build it once outside the timing,
+    # as the app does.
     find_chains(dataset, rules=[])
     found, built, counted = [], [], Counter[str]()
     for _ in range(repeat):  # each run finds every chain, then builds every chain object of what it found
@@ -201,6 +207,7 @@ def run_size(size: int, queries: int, repeat: int) -> dict[str, Any]:
     wall, cpu, chains = timed(lambda: find_chains(dataset, min_score=MIN_SCORE), repeat)
     report["chains_above_min_score"] = {"wall": wall, "cpu": cpu, "chains": len(chains), "min_score": MIN_SCORE}
     del chains
+    report["load_average_after_chains"] = os.getloadavg()
 
     wall, cpu, path_index = timed(lambda: PathIndex(dataset), 1)
     report["path_index"] = {"wall": wall, "cpu": cpu}
@@ -263,8 +270,14 @@ def main() -> None:
         indexed, naive = r["pair_search_indexed"], r["pair_search_naive"]
         chains, pairs_only = r["all_chains"], r["chains_without_multi_hop"]
         paths = r["path_query"]
-        print(f"== {size:,} transfers ({r['claims']:,} curated claims)")
+        loads = [" ".join(f"{x:.2f}" for x in r[key]) for key in ("load_average_before", "load_average_after_chains")]
+        print(f"== {size:,} transfers ({r['claims']:,} curated claims); load average {loads[0]} -> {loads[1]}")
         print(f"index build                  {r['index']['wall']:8.3f} s wall {r['index']['cpu']:8.3f} s cpu")
+        table = r["index_with_table"]
+        print(
+            f"  with its leg arrays        {table['wall']:8.3f} s wall {table['cpu']:8.3f} s cpu"
+            "  (the table the first chain search builds)"
+        )
         print(
             f"pair search, indexed         {indexed['wall']:8.3f} s wall {indexed['cpu']:8.3f} s cpu"
             f"  {indexed['links']:,} links"

@@ -9,8 +9,13 @@ and why, and always score below curated ones (inferred < 0.5 <= curated).
 An inferred chain whose legs one curated claim already covers is not reported.
 
 The rules search an index from (intermediary, category family) to outgoing
-legs sorted by day, with :func:`bisect.bisect_left`; :func:`naive_links` is the
-pairwise scan the index replaces (kept for tests and benchmarks).
+legs sorted by day, by bisection; :func:`naive_links` is the pairwise scan the
+index replaces (kept for tests and benchmarks). The built-in rules work on numpy
+arrays: every candidate pair of legs tested at once, multi-hop chains joined
+level by level, and hundreds of thousands of chains scored and ranked without
+making their ids or objects (a :class:`RankedChains` makes each on first read).
+The scores are the very floats the Python arithmetic gives (``tests/test_chains.py``
+checks them against it).
 
 Every chain carries ``sparql``: a query that retrieves exactly its legs from the
 exported RDF (:mod:`graph.rdf`), and re-checks the link the rule relied on.
@@ -31,13 +36,16 @@ import collections
 import datetime as dt
 import functools
 import gc
-import heapq
 import itertools
 import operator
+import re
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple, TypeVar, overload
+
+import numpy as np
+import numpy.typing as npt
 
 from .dataset import Dataset
 from .errors import UsageError
@@ -469,24 +477,7 @@ Found = tuple[float, str, "str | None", Callable[[Any], BackfillChain], Any]
 """A chain found, scored and named but not built yet: ``(-score, id, rule, make, payload)``.
 
 ``make(payload)`` builds the :class:`BackfillChain` (``rule`` is None for a curated chain).
-Ranking sorts on ``(-score, id)``, so the best chain comes first and ties read in id order.
 """
-
-_rank_key = operator.itemgetter(0, 1)
-
-
-def _rank(found: list[Found]) -> list[int]:
-    """The positions of the records in ``found``, sorted on ``(-score, id)``.
-
-    Two stable sorts, by id then by score, give the same order as one on the pair and cost a
-    fifth as much: keys of one type compare with the interpreter's fast paths for strings and
-    floats, where pairs go through generic tuple comparison.
-    """
-    ids = [record[1] for record in found]
-    negative_scores = [record[0] for record in found]
-    rank = sorted(range(len(found)), key=ids.__getitem__)
-    rank.sort(key=negative_scores.__getitem__)
-    return rank
 
 
 def _built(chain: BackfillChain) -> BackfillChain:
@@ -497,6 +488,126 @@ def _built(chain: BackfillChain) -> BackfillChain:
 def _found_chain(chain: BackfillChain) -> Found:
     """A built chain as a :data:`Found` record."""
     return (-chain.score, chain.id, chain.rule, _built, chain)
+
+
+_FIRST_TOKEN = re.compile(r"[^:>]*[:>]?")
+
+
+def _first_token(chain_id: str) -> str:
+    """The start of a chain id up to and including its first ``:`` or ``>`` (all of it if it has neither).
+
+    >>> _first_token("R1:kor-pol-k9>pol-ukr-krab"), _first_token("kor-pol-ukr-tanks")
+    ('R1:', 'kor-pol-ukr-tanks')
+    """
+    return _FIRST_TOKEN.match(chain_id).group()  # type: ignore[union-attr]  # the pattern matches any string
+
+
+class _Part:
+    """Chains one step of a search found, in the order found: scored and named, each built when asked for.
+
+    ``scores`` holds their scores, row by row. :class:`_Records` keeps the chains as :data:`Found`
+    records (curated chains, rule R2, chains already built); :class:`_PairChains` and
+    :class:`_MultiHops` keep the many chains of rules R1, R3 and R4 as arrays.
+    """
+
+    scores: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def chain(self, row: int) -> BackfillChain:
+        """The chain of a row, built."""
+        raise NotImplementedError
+
+    def chains(self) -> Iterator[BackfillChain]:
+        """Every chain, built, in the order found."""
+        return self.built(range(len(self)))
+
+    def built(self, rows: Iterable[int]) -> Iterator[BackfillChain]:
+        """The chains of these rows, built (many at once: parts keeping arrays read them as Python values first)."""
+        return map(self.chain, rows)
+
+    def ids(self) -> list[str]:
+        """Every chain's id, in the order found."""
+        raise NotImplementedError
+
+    def rules(self) -> collections.Counter[str]:
+        """How many chains each rule found (``curated`` for chains from claims)."""
+        raise NotImplementedError
+
+    def select(self, rows: npt.NDArray[np.intp]) -> _Part:
+        """The chains of these rows, in this order."""
+        raise NotImplementedError
+
+    def id_blocks(self) -> list[tuple[str, npt.NDArray[np.intp]]]:
+        """The rows grouped by the first token of their ids (see :func:`_id_order`), each group in id order.
+
+        This compares the ids themselves; parts with many chains order them without making the strings.
+        """
+        ids = self.ids()
+        blocks: dict[str, list[int]] = {}
+        for row, chain_id in enumerate(ids):
+            blocks.setdefault(_first_token(chain_id), []).append(row)
+        return [(token, np.array(sorted(rows, key=ids.__getitem__), dtype=np.intp)) for token, rows in blocks.items()]
+
+
+class _Records(_Part):
+    """Chains kept as a list of :data:`Found` records."""
+
+    def __init__(self, found: list[Found]) -> None:
+        self.found = found
+        self.scores = np.array([-record[0] for record in found], dtype=np.float64)
+
+    def chain(self, row: int) -> BackfillChain:
+        _, _, _, make, payload = self.found[row]
+        return make(payload)
+
+    def ids(self) -> list[str]:
+        return [record[1] for record in self.found]
+
+    def rules(self) -> collections.Counter[str]:
+        return collections.Counter(record[2] or "curated" for record in self.found)
+
+    def select(self, rows: npt.NDArray[np.intp]) -> _Part:
+        return _Records([self.found[row] for row in rows.tolist()])
+
+
+def _id_order(parts: Sequence[_Part], starts: Sequence[int]) -> npt.NDArray[np.intp]:
+    """Every chain's position in the parts laid end to end (``starts``: where each part begins), in id order.
+
+    Id order is Python's string order. Cut an id after each ``:`` and ``>`` into tokens (``R4:``,
+    ``a>``, ``b>``, ``c``): two ids compare as their token sequences do, token by token, as strings.
+    (Where the sequences first differ, either the two tokens differ at a character inside both, and
+    so do the ids; or one token is a proper prefix of the other. That one cannot end with a
+    separator, which the other would then hold before its end, so it is the last token of its id,
+    and that id is a proper prefix of the other id: smaller both ways.) So chains are grouped by
+    first token, the groups sorted by it, and each part puts its own rows of a group in order:
+    :class:`_PairChains` and :class:`_MultiHops` by the ranks of their legs' ids as tokens, without
+    making a string. Where parts share a first token (no two built-in rules do), the ids themselves
+    are compared.
+    """
+    blocks: dict[str, list[npt.NDArray[np.intp]]] = {}
+    for part, start in zip(parts, starts, strict=False):
+        for token, rows in part.id_blocks():
+            blocks.setdefault(token, []).append(start + rows)
+    ordered = []
+    for token in sorted(blocks):
+        found = blocks[token]
+        if len(found) > 1:
+            ids = [chain_id for part in parts for chain_id in part.ids()]
+            found = [np.array(sorted(np.concatenate(found).tolist(), key=ids.__getitem__), dtype=np.intp)]
+        ordered += found
+    return np.concatenate(ordered) if ordered else np.empty(0, dtype=np.intp)
+
+
+def _ranked(parts: Sequence[_Part], starts: Sequence[int]) -> list[int]:
+    """Every chain's position in the parts laid end to end, best first: by score, then by id.
+
+    The positions in id order, sorted by score with a stable sort: ties stay in id order.
+    """
+    by_id = _id_order(parts, starts)
+    scores = np.concatenate([part.scores for part in parts]) if parts else np.empty(0)
+    return by_id[np.argsort(-scores[by_id], kind="stable")].tolist()  # type: ignore[no-any-return]
 
 
 _BATCH = 1000
@@ -514,17 +625,17 @@ class RankedChains(Sequence[BackfillChain]):
     ``scores`` and :meth:`counts` need no chain object at all.
     """
 
-    __slots__ = ("_chains", "_found", "_rank")
+    __slots__ = ("_chains", "_parts", "_rank", "_starts")
 
-    def __init__(self, found: list[Found], rank: list[int] | None = None) -> None:
-        """``found`` in the order the search found them; ``rank`` their positions there, best first
-        (default: as ``found`` is)."""
-        self._found = found
-        self._rank = list(range(len(found))) if rank is None else rank
-        self._chains: list[BackfillChain | None] = [None] * len(found)
+    def __init__(self, parts: Sequence[_Part]) -> None:
+        """``parts``: the chains as the search found them, part by part; they are ranked here."""
+        self._parts = list(parts)
+        self._starts = list(itertools.accumulate((len(part) for part in self._parts), initial=0))
+        self._rank = _ranked(self._parts, self._starts)
+        self._chains: list[BackfillChain | None] = [None] * len(self)
 
     def __len__(self) -> int:
-        return len(self._found)
+        return self._starts[-1]
 
     @overload
     def __getitem__(self, position: int) -> BackfillChain: ...
@@ -540,8 +651,8 @@ class RankedChains(Sequence[BackfillChain]):
     def _chain(self, found_at: int) -> BackfillChain:
         chain = self._chains[found_at]
         if chain is None:
-            _, _, _, make, payload = self._found[found_at]
-            chain = self._chains[found_at] = make(payload)
+            part = bisect.bisect_right(self._starts, found_at) - 1
+            chain = self._chains[found_at] = self._parts[part].chain(found_at - self._starts[part])
         return chain
 
     def __iter__(self) -> Iterator[BackfillChain]:
@@ -565,9 +676,10 @@ class RankedChains(Sequence[BackfillChain]):
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for found_at, (_, _, _, make, payload) in enumerate(self._found):
-                if chains[found_at] is None:
-                    chains[found_at] = make(payload)
+            for part, start in zip(self._parts, self._starts, strict=False):
+                missing = [row for row in range(len(part)) if chains[start + row] is None]
+                for row, chain in zip(missing, part.built(missing), strict=True):
+                    chains[start + row] = chain
         finally:
             if was_enabled:
                 gc.enable()
@@ -575,20 +687,23 @@ class RankedChains(Sequence[BackfillChain]):
     @property
     def ids(self) -> list[str]:
         """Chain ids, best first."""
-        found = self._found
-        return [found[i][1] for i in self._rank]
+        ids = [chain_id for part in self._parts for chain_id in part.ids()]
+        return [ids[i] for i in self._rank]
 
     @property
     def scores(self) -> list[float]:
         """Chain scores, best first."""
-        found = self._found
-        return [-found[i][0] for i in self._rank]
+        if not self._parts:
+            return []
+        return np.concatenate([part.scores for part in self._parts])[self._rank].tolist()  # type: ignore[no-any-return]
 
     def counts(self) -> dict[str, int]:
         """How many chains each rule found (``curated`` for chains from claims), in rule order."""
-        counted = collections.Counter(found[2] or "curated" for found in self._found)
+        counted = collections.Counter[str]()
+        for part in self._parts:
+            counted.update(part.rules())
         order = dict.fromkeys(["curated", *CHAIN_RULES, *sorted(counted)])
-        return {name: counted[name] for name in order if name in counted}
+        return {name: counted[name] for name in order if counted[name]}
 
     def __add__(self, other: Sequence[BackfillChain]) -> list[BackfillChain]:
         return [*self, *other]
@@ -615,8 +730,9 @@ class ChainIndex:
 
     ``outgoing[(actor, family)]`` holds ``(days, legs)``: the dated, usable legs that
     actor sends in that category family, sorted by day, so the legs within a window of
-    a day are found with two bisections instead of a scan. Build once per dataset
-    (:func:`build_index` caches it) and share: it is read-only after construction.
+    a day are found with two bisections instead of a scan (by custom pair rules; the
+    built-in ones search the same index laid out as arrays in :attr:`table`). Build once
+    per dataset (:func:`build_index` caches it) and share: it is read-only after construction.
     """
 
     def __init__(self, dataset: Dataset) -> None:
@@ -653,6 +769,14 @@ class ChainIndex:
         self.claimed_financing = frozenset(
             leg for claim in dataset.backfills.values() if claim.kind.value == "financing" for leg in claim.enabled
         )
+
+    @functools.cached_property
+    def table(self) -> _LegTable:
+        """Every leg's facts as numpy columns, the rules' search index (:class:`_LegTable`).
+
+        Built on first use: path queries share this index and never need it.
+        """
+        return _LegTable(self)
 
     def leg(self, record_id: str, role: str) -> ChainLeg:
         """The :class:`ChainLeg` for a transfer or deployment in a role (built once, then shared)."""
@@ -835,6 +959,256 @@ def _make_leg(dataset: Dataset, facts: LegFacts, role: str) -> ChainLeg:
     )
 
 
+# --------------------------------------------------------------------------- legs and links as arrays
+
+
+_DAY_SPAN = 1 << 22
+"""Above the ordinal of any date (9999-12-31 is 3,652,059): ``bucket * _DAY_SPAN + day`` sorts by bucket, then day."""
+
+
+def _codes(values: list[str | None], codes: collections.defaultdict[str | None, int]) -> npt.NDArray[np.int64]:
+    """Each value as a whole number, the same for the same value, for equality tests on arrays.
+
+    ``codes`` maps the values seen so far (None to -1) and numbers new ones as they come: make it
+    with :func:`_new_codes`.
+
+    >>> _codes(["POL", None, "UKR", "POL"], _new_codes()).tolist()
+    [0, -1, 1, 0]
+    """
+    return np.fromiter(map(codes.__getitem__, values), dtype=np.int64, count=len(values))
+
+
+def _new_codes() -> collections.defaultdict[str | None, int]:
+    """An empty mapping for :func:`_codes`: None is -1, each new value gets the next number from 0."""
+    codes: collections.defaultdict[str | None, int] = collections.defaultdict(lambda: len(codes) - 1)
+    codes[None] = -1
+    return codes
+
+
+class _LegTable:
+    """The facts of every leg as numpy columns, row ``n`` for the ``n``-th leg of ``ChainIndex.facts``.
+
+    What the vectorised rules read. Actors, systems, categories, families and lineages are
+    integer codes (-1 for None), only ever compared for equality; ``era`` is the era's rank
+    (-1 for None) and ``day`` the ordinal (0 for None). ``usable`` holds the rows of
+    ``ChainIndex.usable``. ``outgoing`` is ``ChainIndex.outgoing`` laid end to end: the usable
+    legs with a family, by supplier and family, then by day and id, and ``outgoing_keys`` is
+    ``(supplier * families + family) * _DAY_SPAN + day`` for each, so that one
+    :func:`numpy.searchsorted` per end finds the legs an actor sends in a family within a window.
+    ``end_token`` and ``inner_token`` rank each leg id, and the id followed by ``>``, among all
+    ``tokens`` of both kinds, by string order: the tokens chain ids are compared by (see
+    :func:`_id_order`); ``plain`` says no id holds ``:`` or ``>``, which that needs.
+    """
+
+    def __init__(self, index: ChainIndex) -> None:
+        facts = list(index.facts.values())
+
+        def column(name: str) -> list[Any]:
+            return list(map(operator.attrgetter(name), facts))
+
+        self.ids: list[str] = column("id")
+        self.number = dict(zip(self.ids, range(len(self.ids)), strict=True))
+        actors, families = _new_codes(), _new_codes()
+        self.supplier = _codes(column("supplier"), actors)
+        self.recipient = _codes(column("recipient"), actors)
+        self.system = _codes(column("system"), _new_codes())
+        categories = column("category")
+        self.category = _codes(categories, _new_codes())
+        self.family_names: list[str | None] = column("family")
+        self.family = _codes(self.family_names, families)
+        self.families = len(families) - 1
+        self.lineage = _codes(column("lineage"), _new_codes())
+        self.era = np.array([-1 if era is None else era for era in column("era")], dtype=np.int64)
+        self.day = np.array([day or 0 for day in column("day")], dtype=np.int64)
+        self.second_hand = np.array(column("second_hand"), dtype=bool)
+        self.confidence = np.array(column("confidence"), dtype=np.float64)
+        self.consumable = np.array([category in _CONSUMABLE_VALUES for category in categories], dtype=bool)
+        self.inferable = np.array([status not in _NOT_INFERRED for status in column("status")], dtype=bool)
+        # a claim names the leg's framework: its pair chains may be covered by that claim
+        self.claimed = np.array([framework in index._claim_legs for framework in column("framework")], dtype=bool)
+        usable = [f.id for f in index.usable]
+        self.usable = np.fromiter(map(self.number.__getitem__, usable), dtype=np.int64, count=len(usable))
+
+        tokens = self.ids + [leg + ">" for leg in self.ids]
+        rank = np.empty(len(tokens), dtype=np.int64)
+        rank[sorted(range(len(tokens)), key=tokens.__getitem__)] = np.arange(len(tokens))
+        self.tokens = len(tokens)
+        self.end_token, self.inner_token = rank[: len(self.ids)], rank[len(self.ids) :]
+        joined = "".join(self.ids)
+        self.plain = ":" not in joined and ">" not in joined
+
+        sent = self.usable[self.family[self.usable] >= 0]
+        keys = (self.supplier[sent] * self.families + self.family[sent]) * _DAY_SPAN + self.day[sent]
+        order = np.lexsort((self.end_token[sent], keys))  # by bucket and day, then id
+        self.outgoing, self.outgoing_keys = sent[order], keys[order]
+
+
+class _LinkTable:
+    """Links as columns, row by row in the order found.
+
+    ``into`` and ``out_of`` are leg rows of the index's :class:`_LegTable`; ``rule`` and
+    ``reason`` hold the names (object arrays of strings); ``gap`` is the days between the legs
+    where ``dated`` (None otherwise); ``strength`` as :class:`Link` has it. :meth:`link` makes the
+    :class:`Link` of a row, :meth:`links` those of every row; a table made from others
+    (:meth:`take`, :meth:`joined`) takes theirs, so each link is one object however many chains use it.
+    """
+
+    __slots__ = ("_derived", "_links", "dated", "gap", "into", "out_of", "reason", "rule", "strength")
+
+    def __init__(
+        self,
+        into: npt.NDArray[Any],
+        out_of: npt.NDArray[Any],
+        rule: npt.NDArray[Any],
+        reason: npt.NDArray[Any],
+        gap: npt.NDArray[Any],
+        dated: npt.NDArray[Any],
+        strength: npt.NDArray[Any],
+    ) -> None:
+        self.into, self.out_of, self.rule, self.reason = into, out_of, rule, reason
+        self.gap, self.dated, self.strength = gap, dated, strength
+        self._links: list[Link] | None = None
+        self._derived: Callable[[ChainIndex], list[Link]] | None = None  # from the tables this one was made of
+
+    @classmethod
+    def of(cls, index: ChainIndex, links: Iterable[Link]) -> _LinkTable:
+        """The table of these links."""
+        found = list(links)
+        number = index.table.number
+        table = cls(
+            np.array([number[link.into] for link in found], dtype=np.int64),
+            np.array([number[link.out_of] for link in found], dtype=np.int64),
+            np.array([link.rule for link in found], dtype=object),
+            np.array([link.reason for link in found], dtype=object),
+            np.array([link.gap_days or 0 for link in found], dtype=np.int64),
+            np.array([link.gap_days is not None for link in found], dtype=bool),
+            np.array([link.strength for link in found], dtype=np.float64),
+        )
+        table._links = found
+        return table
+
+    def __len__(self) -> int:
+        return len(self.into)
+
+    def take(self, rows: npt.NDArray[np.intp]) -> _LinkTable:
+        """The links of these rows, in this order."""
+        columns = (self.into, self.out_of, self.rule, self.reason, self.gap, self.dated, self.strength)
+        chosen = rows.tolist()
+        table = _LinkTable(*(column[rows] for column in columns))
+        table._derived = lambda index: list(map(self.links(index).__getitem__, chosen))
+        return table
+
+    def joined(self, other: _LinkTable) -> _LinkTable:
+        """These links, then the other table's."""
+        pairs = zip(
+            (self.into, self.out_of, self.rule, self.reason, self.gap, self.dated, self.strength),
+            (other.into, other.out_of, other.rule, other.reason, other.gap, other.dated, other.strength),
+            strict=True,
+        )
+        table = _LinkTable(*(np.concatenate(pair) for pair in pairs))
+        table._derived = lambda index: self.links(index) + other.links(index)
+        return table
+
+    def link(self, index: ChainIndex, row: int) -> Link:
+        """The :class:`Link` of a row."""
+        if self._links is not None:
+            return self._links[row]
+        into = index.table.ids[self.into[row]]
+        gap = int(self.gap[row]) if self.dated[row] else None
+        return Link(
+            into,
+            index.table.ids[self.out_of[row]],
+            self.rule[row],
+            self.reason[row],
+            gap,
+            float(self.strength[row]),
+            index.facts[into].family,
+        )
+
+    def links(self, index: ChainIndex) -> list[Link]:
+        """Every row's :class:`Link`, in order: made at once, then kept (chains share them)."""
+        if self._links is None and self._derived is not None:
+            self._links = self._derived(index)
+        if self._links is None:
+            ids, families = index.table.ids, index.table.family_names
+            into, out_of = self.into.tolist(), self.out_of.tolist()
+            gaps = [gap if dated else None for gap, dated in zip(self.gap.tolist(), self.dated.tolist(), strict=True)]
+            rows = zip(
+                [ids[n] for n in into],
+                [ids[n] for n in out_of],
+                self.rule.tolist(),
+                self.reason.tolist(),
+                gaps,
+                self.strength.tolist(),
+                [families[n] for n in into],
+                strict=True,
+            )
+            self._links = [_new_tuple(Link, row) for row in rows]
+        return self._links
+
+
+_new_tuple = tuple.__new__  # a NamedTuple made without its __new__: a third of the cost, for every link at once
+
+_NO_LINKS = _LinkTable(
+    *(np.empty(0, dtype=kind) for kind in (np.int64, np.int64, object, object, np.int64, bool, np.float64))
+)
+
+
+def _ranges(starts: npt.NDArray[np.int64], stops: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.intp], Any]:
+    """Every position of each range ``starts[i]:stops[i]``, in order, and the ``i`` of each.
+
+    >>> which, at = _ranges(np.array([5, 0, 2]), np.array([7, 0, 3]))
+    >>> which.tolist(), at.tolist()
+    ([0, 0, 2], [5, 6, 2])
+    """
+    counts = stops - starts
+    which = np.repeat(np.arange(len(counts)), counts)
+    ends = np.cumsum(counts)
+    return which, np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - (ends - counts), counts)
+
+
+def _round4(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``round(value, 4)`` of each value: the very floats Python's :func:`round` gives.
+
+    Python rounds a float's exact binary value to four decimals (half to even), then returns the
+    float nearest that decimal. ``rint(value * 10000) / 10000`` gives the same float unless
+    ``value * 10000`` is close to a half: the product is off the exact one by at most half a unit
+    in its last place (under 1e-7 below 1e9), so away from a half ``rint`` picks the same whole
+    number, and dividing two exactly held numbers rounds to the float nearest their quotient, as
+    Python does. Values within 1e-6 of a half, or too large for that bound, are rounded by Python.
+    ``numpy.round`` is not used: it documents no such guarantee.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values and infinities are unsure: Python rounds them
+        scaled = values * 10000.0
+        rounded = np.rint(scaled) / 10000.0
+        unsure = ~((np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) & (np.abs(scaled) < 1e9))
+    for row in np.flatnonzero(unsure).tolist():
+        rounded[row] = round(float(values[row]), 4)
+    return rounded
+
+
+def _row_order(columns: Sequence[npt.NDArray[np.int64]], base: int) -> npt.NDArray[np.intp]:
+    """The order of rows of whole numbers in ``range(base)``, compared column by column as tuples are.
+
+    Neighbouring columns are packed into one 62-bit key while they fit (one key: one sort).
+
+    >>> _row_order([np.array([1, 0, 1]), np.array([0, 2, 1])], 3).tolist()
+    [1, 0, 2]
+    """
+    keys: list[npt.NDArray[np.int64]] = []
+    span = 1
+    for column in columns:
+        if keys and span * base < 1 << 62:
+            keys[-1] = keys[-1] * base + column
+            span *= base
+        else:
+            keys.append(column.astype(np.int64))
+            span = base
+    if len(keys) == 1:
+        return np.argsort(keys[0], kind="stable")
+    return np.lexsort(keys[::-1])
+
+
 # --------------------------------------------------------------------------- rules
 
 
@@ -844,8 +1218,9 @@ class ChainRule:
 
     Pair rules (``accepts`` set) tie a leg into an intermediary to a leg out of it;
     the others (``find`` set) build chains from the whole index and the links found.
-    A builder may also have ``found``: the same chains as :data:`Found` records, scored
-    and named but not built, which is how :func:`find_chains` ranks large results.
+    A builder may also have ``found``: the same chains scored and named but not built (a
+    :class:`_Part`, from the links as a :class:`_LinkTable`), which is how :func:`find_chains`
+    ranks large results.
     """
 
     code: str
@@ -854,7 +1229,7 @@ class ChainRule:
     weight: float
     accepts: Callable[[LegFacts, LegFacts, int], str | None] | None = None
     find: Callable[[ChainIndex, list[Link], _Options], Iterator[BackfillChain]] | None = None
-    found: Callable[[ChainIndex, list[Link], _Options], Iterator[Found]] | None = None
+    found: Callable[[ChainIndex, _LinkTable, _Options], _Part] | None = None
 
     @property
     def description(self) -> str:
@@ -862,12 +1237,12 @@ class ChainRule:
         function = self.accepts or self.find
         return " ".join((function.__doc__ or "").strip().split("\n\n")[0].split())
 
-    def found_by(self, index: ChainIndex, links: list[Link], options: _Options) -> Iterator[Found]:
-        """A builder's chains as :data:`Found` records (built chains, wrapped, when it has no ``found``)."""
+    def found_by(self, index: ChainIndex, links: _LinkTable, options: _Options) -> _Part:
+        """A builder's chains, scored and named (built chains, as records, when it has no ``found``)."""
         if self.found is not None:
             return self.found(index, links, options)
         assert self.find is not None
-        return map(_found_chain, self.find(index, links, options))
+        return _Records([_found_chain(chain) for chain in self.find(index, links.links(index), options)])
 
 
 CHAIN_RULES: dict[str, ChainRule] = {}
@@ -881,10 +1256,10 @@ def chain_rule(
     weight: float,
     *,
     pair: bool,
-    found: Callable[[ChainIndex, list[Link], _Options], Iterator[Found]] | None = None,
+    found: Callable[[ChainIndex, _LinkTable, _Options], _Part] | None = None,
 ) -> Callable[[Any], Any]:
     """Register a pair rule (``pair=True``: ``accepts(into, out_of, window)``) or a chain builder
-    (``find(index, links, options)``, optionally with ``found``, its chains as :data:`Found` records)."""
+    (``find(index, links, options)``, optionally with ``found``, its chains scored and named but not built)."""
 
     def register(function: Any) -> Any:
         CHAIN_RULES[code] = ChainRule(
@@ -899,12 +1274,6 @@ def chain_rule(
         return function
 
     return register
-
-
-def _built_from(found: Iterable[Found]) -> Iterator[BackfillChain]:
-    """The chain of each record, built."""
-    for _, _, _, make, payload in found:
-        yield make(payload)
 
 
 def _apart(into: LegFacts, out_of: LegFacts, window: int) -> bool:
@@ -962,12 +1331,13 @@ def stock_replenishment(into: LegFacts, out_of: LegFacts, window: int) -> str | 
     return "restock"
 
 
-def _financing_found(index: ChainIndex, links: list[Link], options: _Options) -> Iterator[Found]:
+def _financing_found(index: ChainIndex, links: _LinkTable, options: _Options) -> _Records:
     """Rule R2's chains as :data:`Found` records (see :func:`third_party_financing`)."""
     weight = CHAIN_RULES["R2"].weight
     make = functools.partial(_financing_chain, index, options.window)
+    found: list[Found] = []
     for facts in index.facts.values():
-        if facts.relation != "transferred_to" or facts.status in _NOT_INFERRED:
+        if not facts.financed_by or facts.relation != "transferred_to" or facts.status in _NOT_INFERRED:
             continue
         if index.dataset.transfers[facts.id].same_as is not None:
             continue
@@ -977,7 +1347,8 @@ def _financing_found(index: ChainIndex, links: list[Link], options: _Options) ->
             if facts.id in index.claimed_financing:
                 continue
             score = round(0.5 * weight * facts.confidence / 0.9, 4)
-            yield (-score, f"R2:{financier}>{facts.id}", "R2", make, (financier, facts))
+            found.append((-score, f"R2:{financier}>{facts.id}", "R2", make, (financier, facts)))
+    return _Records(found)
 
 
 def _financing_chain(index: ChainIndex, window: int, found: tuple[str, LegFacts]) -> BackfillChain:
@@ -1004,62 +1375,74 @@ def third_party_financing(index: ChainIndex, links: list[Link], options: _Option
     """A transfer from B to C paid for by a third party A (``financed_by``) is a chain A -> B -> C:
     the financier enables a leg it does not supply (Denmark paying for Czech T-72s to Ukraine).
     """
-    return _built_from(_financing_found(index, links, options))
+    return _financing_found(index, _NO_LINKS, options).chains()  # financing needs no links
 
 
-def _multi_hop_found(index: ChainIndex, links: list[Link], options: _Options) -> Iterator[Found]:
-    """Rule R4's chains as :data:`Found` records (see :func:`multi_hop`): ids and scores only.
+def _multi_hop_found(index: ChainIndex, links: _LinkTable, options: _Options) -> _MultiHops:
+    """Rule R4's chains, scored and named but not built (see :func:`multi_hop`): every path of links at once.
 
-    Each chain extends the one before it by a link, so its id is that chain's id plus a leg
-    and its strength that chain's strength times the link's: the work per chain is a string,
-    a product and a rounding. The legs are looked up when the chain is built
-    (:func:`_multi_hop_chain`).
+    Level by level: paths of two links join each usable link with every link out of the leg it
+    ends on, paths of three join those with every link out of their last leg, and so on up to
+    ``max_legs`` legs; each level is one join on arrays, keeping the paths whose new actor is not
+    on them yet. A path's strength is its links' strengths multiplied in path order, as
+    :func:`_multi_hop_chain` multiplies them, so its score is the same float.
     """
+    legs = index.table
     weight = 0.5 * CHAIN_RULES["R4"].weight
-    facts = index.facts
+    floor = options.min_score
     # A curated claim may name an offer or a cancelled leg; an inferred chain never rests on one.
-    usable = [
-        link
-        for link in links
-        if facts[link.into].status not in _NOT_INFERRED and facts[link.out_of].status not in _NOT_INFERRED
-    ]
-    # leg -> the links from it: each with the actor its second leg reaches, that leg and the link's strength
-    following: dict[str, list[tuple[Link, str, str, float]]] = {}
-    for link in usable:
-        following.setdefault(link.into, []).append((link, facts[link.out_of].recipient, link.out_of, link.strength))
-    make = functools.partial(_multi_hop_chain, index, options.window)
-    floor, max_legs = options.min_score, options.max_legs
+    usable = links.take(np.flatnonzero(legs.inferable[links.into] & legs.inferable[links.out_of]))
+    # the links out of each leg, in their order in `usable`: following[first[leg]:first[leg] + count[leg]]
+    following = np.argsort(usable.into, kind="stable")
+    count = np.bincount(usable.into, minlength=len(legs.ids))
+    first = np.cumsum(count) - count
+    reached = legs.recipient[usable.out_of]  # the actor each link's second leg reaches
+    origin = legs.supplier[usable.into]
+    starts = np.flatnonzero((origin != reached) & (count[usable.out_of] > 0))
+    path, product = [starts], usable.strength[starts]  # path: one column of link rows per link
+    actors = [origin[starts], legs.recipient[usable.into[starts]], reached[starts]]
+    levels: list[tuple[list[npt.NDArray[np.intp]], npt.NDArray[np.float64]]] = []
+    for _ in range(options.max_legs - 2):  # chains of three legs, then four ...
+        last = usable.out_of[path[-1]]
+        which, at = _ranges(first[last], first[last] + count[last])
+        step = following[at]
+        fresh = np.ones(len(step), dtype=bool)
+        for actor in actors:  # each actor once
+            fresh &= reached[step] != actor[which]
+        which, step = which[fresh], step[fresh]
+        product = product[which] * usable.strength[step]
+        scores = _round4(weight * product)
+        if floor:  # strengths are at most 1, so a chain below the floor has no longer chain above it
+            kept = np.flatnonzero(scores >= floor)
+            which, step, product, scores = which[kept], step[kept], product[kept], scores[kept]
+        path = [column[which] for column in path] + [step]
+        actors = [actor[which] for actor in actors] + [reached[step]]
+        levels.append((path, scores))
+        if not len(step):
+            break
+    return _MultiHops(index, usable, *_depth_first(levels, len(usable)), options.window)
 
-    def extend(path: tuple[Link, ...], name: str, actors: set[str], strength: float) -> list[Found]:
-        """Every chain that continues ``path`` (named ``name`` + the next leg), depth first."""
-        found: list[Found] = []
-        longer = len(path) + 2 < max_legs  # whether the chains made here may grow again
-        for link, reached, out_of, link_strength in following.get(path[-1].out_of, ()):
-            if reached in actors:
-                continue
-            product = strength * link_strength
-            score = round(weight * product, 4)
-            # strengths are at most 1, so a chain below the floor has no longer chain above it
-            if floor and score < floor:
-                continue
-            chain_id = name + out_of
-            longer_path = (*path, link)
-            found.append((-score, chain_id, "R4", make, longer_path))
-            if longer:
-                actors.add(reached)
-                found += extend(longer_path, chain_id + ">", actors, product)
-                actors.discard(reached)
-        return found
 
-    if max_legs < 3:
-        return
-    for first in usable:
-        into = facts[first.into]
-        reached = facts[first.out_of].recipient
-        if into.supplier == reached or first.out_of not in following:
-            continue
-        name = f"R4:{first.into}>{first.out_of}>"
-        yield from extend((first,), name, {into.supplier, into.recipient, reached}, first.strength)
+def _depth_first(
+    levels: Sequence[tuple[list[npt.NDArray[np.intp]], npt.NDArray[np.float64]]], links: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The paths of every level as one array (-1 past a path's last link) with their scores, in depth-first order.
+
+    That is the order :func:`iter_chains` has always given: by first link, then second ..., a path
+    before the longer paths that extend it. Each level comes in that order; more than one are interleaved.
+    """
+    width = len(levels) + 1
+    blocks = []
+    for path, _ in levels:
+        block = np.full((len(path[0]), width), -1, dtype=np.int64)
+        block[:, : len(path)] = np.column_stack(path)
+        blocks.append(block)
+    paths = np.concatenate(blocks) if blocks else np.empty((0, width), dtype=np.int64)
+    scores = np.concatenate([scores for _, scores in levels]) if levels else np.empty(0)
+    if len(levels) > 1:
+        order = _row_order(list(paths.T + 1), links + 1)
+        paths, scores = paths[order], scores[order]
+    return paths, scores
 
 
 def _multi_hop_chain(index: ChainIndex, window: int, path: tuple[Link, ...]) -> BackfillChain:
@@ -1092,7 +1475,69 @@ def multi_hop(index: ChainIndex, links: list[Link], options: _Options) -> Iterat
     enabled by A -> B and itself replaces what C sends on to D. Links come from curated claims and from
     the pair rules in use; every actor appears once, and chains stop at the maximum number of legs.
     """
-    return _built_from(_multi_hop_found(index, links, options))
+    return _multi_hop_found(index, _LinkTable.of(index, links), options).chains()
+
+
+class _MultiHops(_Part):
+    """Rule R4's chains as arrays: ``paths`` holds each chain's link rows (in ``links``), -1 past its last link.
+
+    Rows come in the order of a depth-first search, the order :func:`iter_chains` has always
+    given: by first link, then second ..., a chain before the longer chains that extend it.
+    """
+
+    def __init__(
+        self,
+        index: ChainIndex,
+        links: _LinkTable,
+        paths: npt.NDArray[np.int64],
+        scores: npt.NDArray[np.float64],
+        window: int,
+    ) -> None:
+        self.index, self.links, self.paths, self.scores, self.window = index, links, paths, scores, window
+
+    def _legs(self) -> list[npt.NDArray[np.int64]]:
+        """Column ``j``: each chain's ``j``-th leg (a leg row; meaningless past its last leg)."""
+        links, paths = self.links, self.paths
+        return [links.into[paths[:, 0]], *(links.out_of[paths[:, j]] for j in range(paths.shape[1]))]
+
+    def chain(self, row: int) -> BackfillChain:
+        path = tuple(self.links.link(self.index, k) for k in self.paths[row].tolist() if k >= 0)
+        return _multi_hop_chain(self.index, self.window, path)
+
+    def built(self, rows: Iterable[int]) -> Iterator[BackfillChain]:
+        chosen = self.paths[np.fromiter(rows, dtype=np.intp)]
+        link = self.links.links(self.index).__getitem__
+        lengths = (chosen >= 0).sum(axis=1)
+        if (lengths == chosen.shape[1]).all():  # paths of one length: their links read column by column
+            paths: Iterable[tuple[Link, ...]] = zip(*(map(link, column) for column in chosen.T.tolist()), strict=True)
+        else:
+            paths = (tuple(map(link, path[:n])) for path, n in zip(chosen.tolist(), lengths.tolist(), strict=True))
+        return map(functools.partial(_multi_hop_chain, self.index, self.window), paths)
+
+    def ids(self) -> list[str]:
+        ids = self.index.table.ids
+        lengths = ((self.paths >= 0).sum(axis=1) + 1).tolist()
+        legs = np.column_stack(self._legs()).tolist() if len(self.paths) else []
+        return [
+            "R4:" + ">".join([ids[leg] for leg in chain[:length]]) for chain, length in zip(legs, lengths, strict=True)
+        ]
+
+    def rules(self) -> collections.Counter[str]:
+        return collections.Counter({"R4": len(self)} if len(self) else {})
+
+    def select(self, rows: npt.NDArray[np.intp]) -> _Part:
+        return _MultiHops(self.index, self.links, self.paths[rows], self.scores[rows], self.window)
+
+    def id_blocks(self) -> list[tuple[str, npt.NDArray[np.intp]]]:
+        table = self.index.table
+        if not table.plain:
+            return super().id_blocks()
+        last = (self.paths >= 0).sum(axis=1)  # the position of each chain's last leg
+        tokens = [
+            np.where(j < last, table.inner_token[leg] + 1, np.where(j == last, table.end_token[leg] + 1, 0))
+            for j, leg in enumerate(self._legs())
+        ]
+        return [("R4:", _row_order(tokens, table.tokens + 1))]
 
 
 def _link_words(link: Link) -> str:
@@ -1134,16 +1579,17 @@ def _link(into: LegFacts, out_of: LegFacts, rule: str, reason: str, window: int)
 def indexed_links(
     index: ChainIndex, rules: Sequence[ChainRule], window: int, into: Iterable[LegFacts] | None = None
 ) -> Iterator[Link]:
-    """Every pair of legs a pair rule accepts, found through the index (bisect on day per intermediary
-    and family). The first rule in ``rules`` that accepts a pair names the link."""
+    """Every pair of legs a pair rule accepts, found through the index (the legs out of each intermediary
+    in a family, sorted by day, searched by day). The first rule in ``rules`` that accepts a pair names the link."""
     accepting = [(r.code, r.accepts) for r in rules if r.accepts is not None]
     if not accepting:
         return
-    legs_in = index.usable if into is None else into
-    if all(code in _BUILTIN_PAIR_RULES and accepts is _BUILTIN_PAIR_RULES[code] for code, accepts in accepting):
-        yield from _builtin_links(index, {code for code, _ in accepting}, window, legs_in)
+    builtin = _builtin_codes(rules)
+    if builtin:
+        legs_in = None if into is None else np.array([index.table.number[f.id] for f in into], dtype=np.int64)
+        yield from _builtin_links(index, builtin, window, legs_in).links(index)
         return
-    for leg_in, candidates in _window_candidates(index, legs_in, window):
+    for leg_in, candidates in _window_candidates(index, index.usable if into is None else into, window):
         for leg_out in candidates:
             for code, accepts in accepting:
                 reason = accepts(leg_in, leg_out, window)
@@ -1153,25 +1599,89 @@ def indexed_links(
 
 
 _BUILTIN_PAIR_RULES = {"R1": same_category_replacement, "R3": stock_replenishment}
-_new_tuple = tuple.__new__
 
 
-def _builtin_links(index: ChainIndex, codes: set[str], window: int, legs_in: Iterable[LegFacts]) -> Iterator[Link]:
-    """:func:`indexed_links` for R1 and R3 themselves: the same links, with their tests inlined.
+def _builtin_codes(rules: Sequence[ChainRule]) -> set[str]:
+    """The codes of the pair rules in ``rules`` when they are all built-in ones (R1, R3), else none."""
+    accepting = [(r.code, r.accepts) for r in rules if r.accepts is not None]
+    if all(code in _BUILTIN_PAIR_RULES and accepts is _BUILTIN_PAIR_RULES[code] for code, accepts in accepting):
+        return {code for code, _ in accepting}
+    return set()
 
-    Within one bucket of the index every leg out leaves the intermediary in the leg in's
-    family and within the window, so only the rest of each rule is tested per pair, and the
-    tests that depend on the leg in alone run once per leg in. R1 accepts no consumable
-    and R3 nothing else, so the first rule to accept a pair is the only one that could.
+
+def _link_table(index: ChainIndex, rules: Sequence[ChainRule], window: int) -> _LinkTable:
+    """The links of :func:`indexed_links` as a table (found as one, on arrays, for the built-in rules)."""
+    builtin = _builtin_codes(rules)
+    if builtin:
+        return _builtin_links(index, builtin, window)
+    return _LinkTable.of(index, indexed_links(index, rules, window))
+
+
+_PAIR_RULE_NAMES = np.array(["R1", "R3"], dtype=object)
+_PAIR_REASONS = np.array(
+    [
+        *("lineage", "older", "second_hand", "restock"),
+        *("lineage+substitute", "older+substitute", "second_hand+substitute"),
+    ],
+    dtype=object,
+)
+
+
+def _builtin_links(
+    index: ChainIndex, codes: set[str], window: int, legs_in: npt.NDArray[np.int64] | None = None
+) -> _LinkTable:
+    """:func:`indexed_links` for R1 and R3 themselves, on arrays: the same links, in the same order.
+
+    Each leg in (``legs_in``, default the usable legs) finds the legs its recipient sends on in its
+    family within the window: two :func:`numpy.searchsorted` calls on the index's
+    ``outgoing_keys`` (see :class:`_LegTable`). Then every candidate pair is tested at once: R3 for
+    a consumable leg in, R1 for any other (R1 accepts no consumable and R3 nothing else, so the
+    first rule to accept a pair is the only one that could). Strengths are computed as :func:`_link`
+    computes them, operation for operation on float64, so they are the same floats.
     ``tests/test_chains.py`` checks these links against the rules' own functions.
     """
-    replacement, restock = "R1" in codes, "R3" in codes
-    for leg_in, candidates in _window_candidates(index, legs_in, window):
-        if leg_in.category in _CONSUMABLE_VALUES:
-            if restock:
-                yield from _restock_links(leg_in, candidates, window)
-        elif replacement:
-            yield from _replacement_links(leg_in, candidates, window)
+    legs = index.table
+    into = legs.usable if legs_in is None else legs_in
+    into = into[(legs.family[into] >= 0) & (legs.day[into] > 0)]  # a leg without a family or a date has no link
+    span = min(window, _DAY_SPAN)  # no two days are further apart
+    bucket = (legs.recipient[into] * legs.families + legs.family[into]) * _DAY_SPAN
+    day = legs.day[into]
+    low = np.searchsorted(legs.outgoing_keys, bucket + np.maximum(day - span, 0), side="left")
+    high = np.searchsorted(legs.outgoing_keys, bucket + np.minimum(day + span, _DAY_SPAN - 1), side="right")
+    which, at = _ranges(low, high)
+    into, out_of = into[which], legs.outgoing[at]
+
+    consumable = legs.consumable[into]
+    onward = legs.recipient[out_of] != legs.supplier[into]  # no round trip back to the origin
+    restock = consumable & onward & (legs.category[out_of] == legs.category[into]) & (out_of != into)
+    replacing = ~consumable & onward & (legs.system[out_of] != legs.system[into])
+    restock &= "R3" in codes
+    replacing &= "R1" in codes
+    lineage = (legs.lineage[into] >= 0) & (legs.lineage[into] == legs.lineage[out_of])
+    older = ~lineage & (legs.era[into] >= 0) & (legs.era[out_of] >= 0) & (legs.era[out_of] < legs.era[into])
+    second_hand = ~lineage & ~older & legs.second_hand[out_of]
+    replacing &= lineage | older | second_hand
+    found = np.flatnonzero(replacing | restock)
+    into, out_of, restock = into[found], out_of[found], restock[found]
+    older, second_hand = older[found] & ~restock, second_hand[found] & ~restock
+    substitute = ~restock & (legs.category[out_of] != legs.category[into])
+
+    gap = legs.day[into] - legs.day[out_of]
+    strength = np.minimum(legs.confidence[into], legs.confidence[out_of]) / 0.9
+    if window > 0:
+        strength *= 1.0 - 0.5 * np.minimum(np.abs(gap), span) / window
+    strength = np.where(second_hand, strength * 0.8, strength)
+    strength = np.where(substitute, strength * 0.8, strength)
+    reason = np.where(restock, 3, np.where(older, 1, np.where(second_hand, 2, 0))) + 4 * substitute
+    return _LinkTable(
+        into,
+        out_of,
+        _PAIR_RULE_NAMES[restock.astype(np.intp)],
+        _PAIR_REASONS[reason],
+        gap,
+        np.ones(len(into), dtype=bool),
+        strength,
+    )
 
 
 def _window_candidates(
@@ -1191,52 +1701,6 @@ def _window_candidates(
         high = right(days, day + window, low)
         if low < high:
             yield leg_in, legs[low:high]
-
-
-def _replacement_links(leg_in: LegFacts, candidates: list[LegFacts], window: int) -> list[Link]:
-    """R1's links from one leg in to the legs out of its bucket within the window (see :func:`_builtin_links`)."""
-    found = []
-    into, origin, system, category = leg_in.id, leg_in.supplier, leg_in.system, leg_in.category
-    lineage, era, day, confidence, family = leg_in.lineage, leg_in.era, leg_in.day, leg_in.confidence, leg_in.family
-    for leg_out in candidates:
-        if leg_out.recipient == origin or leg_out.system == system:
-            continue
-        if lineage is not None and lineage == leg_out.lineage:
-            reason = "lineage"
-        elif era is not None and leg_out.era is not None and leg_out.era < era:
-            reason = "older"
-        elif leg_out.second_hand:
-            reason = "second_hand"
-        else:
-            continue
-        substitute = leg_out.category != category
-        # the strength as _link computes it, operation for operation, so it is the same float
-        gap = day - leg_out.day  # type: ignore[operator]
-        strength = min(confidence, leg_out.confidence) / 0.9
-        if window > 0:
-            strength *= 1.0 - 0.5 * min(abs(gap), window) / window
-        if reason == "second_hand":
-            strength *= 0.8
-        if substitute:
-            strength *= 0.8
-            reason += "+substitute"
-        found.append(_new_tuple(Link, (into, leg_out.id, "R1", reason, gap, strength, family)))
-    return found
-
-
-def _restock_links(leg_in: LegFacts, candidates: list[LegFacts], window: int) -> list[Link]:
-    """R3's links from one leg in to the legs out of its bucket within the window (see :func:`_builtin_links`)."""
-    found = []
-    into, origin, category, day, confidence = leg_in.id, leg_in.supplier, leg_in.category, leg_in.day, leg_in.confidence
-    for leg_out in candidates:
-        if leg_out.recipient == origin or leg_out.category != category or leg_out.id == into:
-            continue
-        gap = day - leg_out.day  # type: ignore[operator]
-        strength = min(confidence, leg_out.confidence) / 0.9
-        if window > 0:
-            strength *= 1.0 - 0.5 * min(abs(gap), window) / window
-        found.append(_new_tuple(Link, (into, leg_out.id, "R3", "restock", gap, strength, leg_in.family)))
-    return found
 
 
 def naive_links(index: ChainIndex, rules: Sequence[ChainRule], window: int) -> Iterator[Link]:
@@ -1263,6 +1727,28 @@ def _curated_links(index: ChainIndex) -> Iterator[Link]:
                     continue
                 gap = into.day - out_of.day if into.day is not None and out_of.day is not None else None
                 yield Link(replacing, enabled, "curated", "claim", gap, strength, into.family)
+
+
+def _composable(index: ChainIndex, links: _LinkTable) -> _LinkTable:
+    """The links multi-hop chains build on: one per pair of legs, a curated link in place of a rule's.
+
+    The same links, in the same order, as a dict from ``(into, out_of)`` filled with ``links`` (at most
+    one link per pair: each leg in was searched once) and then updated with the curated links.
+    The same chain must not come twice.
+    """
+    curated = {(link.into, link.out_of): link for link in _curated_links(index)}
+    if not curated:
+        return links
+    claimed = _LinkTable.of(index, curated.values())
+    legs = len(index.table.ids)
+    keys, claimed_keys = links.into * legs + links.out_of, claimed.into * legs + claimed.out_of
+    order = np.argsort(claimed_keys)
+    at = np.minimum(np.searchsorted(claimed_keys[order], keys), len(order) - 1)
+    replaced = claimed_keys[order][at] == keys
+    rows = np.arange(len(links))
+    rows[replaced] = len(links) + order[at[replaced]]
+    added = np.setdiff1d(np.arange(len(claimed)), order[at[replaced]])
+    return links.joined(claimed).take(np.concatenate([rows, len(links) + added]))
 
 
 # --------------------------------------------------------------------------- curated chains
@@ -1384,20 +1870,57 @@ def _pair_chain(index: ChainIndex, window: int, link: Link) -> BackfillChain:
     )
 
 
-def _pair_found(index: ChainIndex, links: Iterable[Link], options: _Options) -> Iterator[Found]:
-    """The chain of each link as a :data:`Found` record, unless a curated claim already names both legs."""
-    make = functools.partial(_pair_chain, index, options.window)
-    half_weights = {code: 0.5 * rule.weight for code, rule in CHAIN_RULES.items()}
-    claimed, facts = index._claim_legs, index.facts
-    floor = options.min_score
-    for link in links:
-        into, out_of, rule = link.into, link.out_of, link.rule
-        score = round(half_weights[rule] * link.strength, 4)
-        if floor and score < floor:
-            continue  # decided before the chain is built
-        if facts[into].framework in claimed and index.covered_by_claim((into, out_of)):
-            continue
-        yield (-score, f"{rule}:{into}>{out_of}", rule, make, link)
+class _PairChains(_Part):
+    """The chains of pair rules (R1, R3) as arrays: one link each, in the order the links were found."""
+
+    def __init__(self, index: ChainIndex, links: _LinkTable, scores: npt.NDArray[np.float64], window: int) -> None:
+        self.index, self.links, self.scores, self.window = index, links, scores, window
+
+    def chain(self, row: int) -> BackfillChain:
+        return _pair_chain(self.index, self.window, self.links.link(self.index, row))
+
+    def built(self, rows: Iterable[int]) -> Iterator[BackfillChain]:
+        links, make = self.links.links(self.index), functools.partial(_pair_chain, self.index, self.window)
+        return (make(links[row]) for row in rows)
+
+    def ids(self) -> list[str]:
+        ids, links = self.index.table.ids, self.links
+        return [
+            f"{rule}:{ids[into]}>{ids[out_of]}"
+            for rule, into, out_of in zip(links.rule.tolist(), links.into.tolist(), links.out_of.tolist(), strict=True)
+        ]
+
+    def rules(self) -> collections.Counter[str]:
+        return collections.Counter(self.links.rule.tolist())
+
+    def select(self, rows: npt.NDArray[np.intp]) -> _Part:
+        return _PairChains(self.index, self.links.take(rows), self.scores[rows], self.window)
+
+    def id_blocks(self) -> list[tuple[str, npt.NDArray[np.intp]]]:
+        table, links = self.index.table, self.links
+        rules = list(dict.fromkeys(links.rule.tolist()))
+        if not table.plain or any(_first_token(f"{rule}:") != f"{rule}:" for rule in rules):
+            return super().id_blocks()
+        blocks = []
+        for rule in rules:  # ids "R1:into>out_of": the tokens "R1:", "into>" and "out_of"
+            rows = np.flatnonzero(links.rule == rule)
+            tokens = [table.inner_token[links.into[rows]], table.end_token[links.out_of[rows]]]
+            blocks.append((f"{rule}:", rows[_row_order(tokens, table.tokens)]))
+        return blocks
+
+
+def _pair_found(index: ChainIndex, links: _LinkTable, options: _Options) -> _PairChains:
+    """The chain of each link, scored, unless a curated claim already names both legs."""
+    half_weight = np.zeros(len(links))
+    for code, rule in CHAIN_RULES.items():
+        half_weight[links.rule == code] = 0.5 * rule.weight
+    scores = _round4(half_weight * links.strength)
+    kept = scores >= options.min_score if options.min_score else np.ones(len(links), dtype=bool)
+    legs = index.table
+    for row in np.flatnonzero(kept & legs.claimed[links.into]).tolist():
+        kept[row] = not index.covered_by_claim((legs.ids[links.into[row]], legs.ids[links.out_of[row]]))
+    rows = np.flatnonzero(kept)
+    return _PairChains(index, links.take(rows), scores[rows], options.window)
 
 
 def _pair_words(chain: BackfillChain) -> str:
@@ -1463,10 +1986,10 @@ def iter_chains(dataset: Dataset, **filters: Any) -> Iterator[BackfillChain]:
     The number of chains can grow with the square of the data: use :func:`find_chains`
     for ranked results (``limit`` for the best few).
     """
-    return _built_from(_found(dataset, **filters))
+    return (chain for part in _parts(dataset, **filters) for chain in part.chains())
 
 
-def _found(
+def _parts(
     dataset: Dataset,
     *,
     rules: Iterable[str] | None = None,
@@ -1482,8 +2005,9 @@ def _found(
     inferred_only: bool = False,
     min_score: float = 0.0,
     index: ChainIndex | None = None,
-) -> Iterator[Found]:
-    """The chains of :func:`iter_chains`, in its order, as :data:`Found` records; its filters are these arguments.
+) -> Iterator[_Part]:
+    """The chains of :func:`iter_chains`, in its order, part by part (curated, pair rules, then each builder);
+    its filters are these arguments.
 
     Without filters other than ``min_score`` no chain is built; a chain the other filters
     must look at is built to be tested, and comes already built.
@@ -1524,32 +2048,25 @@ def _found(
                 return False
         return True
 
-    def kept(found: Iterable[Found]) -> Iterator[Found]:
+    def kept(part: _Part) -> _Part:
         if not (wanted_from or wanted_via or wanted_to or wanted_category or first_day or last_day):
-            if not min_score:
-                return iter(found)
-            return (record for record in found if -record[0] >= min_score)
-        return (
-            _found_chain(chain)
-            for chain in _built_from(record for record in found if -record[0] >= min_score)
-            if keep(chain)
-        )
+            return part.select(np.flatnonzero(part.scores >= min_score)) if min_score else part
+        strong = np.flatnonzero(part.scores >= min_score).tolist()
+        return _Records([_found_chain(chain) for chain in map(part.chain, strong) if keep(chain)])
 
     if not inferred_only:
-        yield from kept(_found_chain(curated_chain(index, claim, window_days)) for claim in dataset.backfills.values())
+        curated = [_found_chain(curated_chain(index, claim, window_days)) for claim in dataset.backfills.values()]
+        yield kept(_Records(curated))
     if curated_only:
         return
     pair_rules = [rule for rule in chosen if rule.accepts is not None]
-    links = list(indexed_links(index, pair_rules, window_days))
-    yield from kept(_pair_found(index, links, options))
+    links = _link_table(index, pair_rules, window_days)
+    yield kept(_pair_found(index, links, options))
     builders = [rule for rule in chosen if rule.find is not None]
     if builders:
-        # one link per pair of legs, a curated one first: the same chain must not come twice
-        by_pair = {(link.into, link.out_of): link for link in links}
-        by_pair.update({(link.into, link.out_of): link for link in _curated_links(index)})
-        composable = list(by_pair.values())
+        composable = _composable(index, links)
         for rule in builders:
-            yield from kept(rule.found_by(index, composable, options))
+            yield kept(rule.found_by(index, composable, options))
 
 
 @overload
@@ -1564,17 +2081,15 @@ def find_chains(dataset: Dataset, *, limit: int | None = None, **filters: Any) -
     """The chains of :func:`iter_chains`, best first (score, then id); the filters are its arguments.
 
     Every chain is found, scored and ranked here. Without ``limit``: a :class:`RankedChains`,
-    which builds each chain object when it is first read (reading all of them costs about as
-    much again as finding them). With ``limit``: a list of the best ``limit`` chains, built.
+    which builds each chain object when it is first read (reading all of them costs many times
+    what finding them does). With ``limit``: a list of the best ``limit`` chains, built.
     """
     # Chains are many small objects that never form cycles: the collector would rescan the dataset for nothing.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        found = list(_found(dataset, **filters))
-        if limit is not None:
-            return list(_built_from(heapq.nsmallest(limit, found, key=_rank_key)))
-        return RankedChains(found, _rank(found))
+        ranked = RankedChains(list(_parts(dataset, **filters)))
+        return ranked if limit is None else ranked[: max(limit, 0)]
     finally:
         if was_enabled:
             gc.enable()

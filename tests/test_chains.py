@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import itertools
+import math
+import random
+from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from chain_data import dataset_from_rows, leg_rows, random_rows, sparql_legs
 from hypothesis import HealthCheck, given, settings
@@ -13,9 +20,16 @@ from graph.chains import (
     _CHAIN_FIELDS,
     CHAIN_RULES,
     BackfillChain,
+    ChainRule,
     RankedChains,
+    _built,
     _curated_links,
+    _first_token,
+    _id_order,
     _inferred_chain,
+    _parts,
+    _Records,
+    _round4,
     build_index,
     category_family,
     find_chains,
@@ -474,3 +488,168 @@ def test_reading_on_past_the_first_chains_builds_the_rest_in_one_go_and_in_rank_
     assert ranked[5] is first and list(ranked) == expected and ranked[::-2] == expected[::-2]
     reading = iter(find_chains(rules))
     assert [next(reading).id for _ in range(4)] == [c.id for c in expected[:4]]
+
+
+# --------------------------------------------------------------------------- the search on arrays, against Python
+
+
+def near_halves() -> st.SearchStrategy[float]:
+    """Floats at and next to the halfway points between four-decimal numbers, where rounding can go either way."""
+    middle = st.integers(-(10**6), 10**6).map(lambda k: (k + 0.5) / 10_000)
+    return st.tuples(middle, st.integers(-3, 3)).map(lambda pair: _nudged(*pair))
+
+
+def _nudged(value: float, steps: int) -> float:
+    for _ in range(abs(steps)):
+        value = math.nextafter(value, math.inf if steps > 0 else -math.inf)
+    return value
+
+
+@given(st.lists(st.floats(allow_nan=False) | near_halves() | st.floats(0, 1), min_size=1, max_size=50))
+def test_scores_rounded_on_arrays_are_the_floats_python_round_gives(values: list[float]) -> None:
+    rounded = _round4(np.array(values, dtype=np.float64)).tolist()
+    assert [math.copysign(1, r) for r in rounded] == [math.copysign(1, round(v, 4)) for v in values]
+    assert rounded == [round(v, 4) for v in values]
+
+
+def test_rounding_on_arrays_meets_halfway_values_that_python_rounds_down_and_up() -> None:
+    # 0.00015 is held as a little less than it (Python gives 0.0001), 0.00025 as a little more (0.0003)
+    assert _round4(np.array([0.00015, 0.00025, 2.5e-05])).tolist() == [round(0.00015, 4), round(0.00025, 4), 0.0]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.from_regex(r"[Ra0_][a0:>._-]{0,5}", fullmatch=True), unique=True, max_size=40))
+def test_ids_sort_as_their_token_sequences_whatever_characters_they_hold(ids: list[str]) -> None:
+    records = [(-0.25, chain_id, "R1", _built, None) for chain_id in ids]
+    parts = [_Records(records[::2]), _Records(records[1::2])]
+    order = _id_order(parts, [0, len(records[::2])]).tolist()
+    laid_out = [*ids[::2], *ids[1::2]]
+    assert [laid_out[i] for i in order] == sorted(ids)
+
+
+def awkward_names(count: int) -> list[str]:
+    """``count`` valid ids, many of them prefixes of others, followed by characters on both sides of ``>``
+    ("-", "." and digits sort before it; capitals and "_" after it)."""
+    tails = ["".join(chars) for size in range(4) for chars in itertools.product("a0-.A_", repeat=size)]
+    names = [head + tail for head in "a0A" for tail in tails]
+    random.Random(3).shuffle(names)
+    return names[:count]
+
+
+def renamed(dataset: Dataset, names: list[str]) -> Dataset:
+    """The dataset with its transfers (``t0``, ``t1`` ...) renamed ``names[0]``, ``names[1]`` ..."""
+    new = {f"t{number}": name for number, name in enumerate(names)}
+    return Dataset(
+        actors=dataset.actors,
+        systems=dataset.systems,
+        sources=dataset.sources,
+        transfers={new[i]: t.model_copy(update={"id": new[i]}) for i, t in dataset.transfers.items()},
+        deployments={},
+        backfills={
+            i: c.model_copy(update={"replacing": [new[r] for r in c.replacing], "enabled": [new[e] for e in c.enabled]})
+            for i, c in dataset.backfills.items()
+        },
+    )
+
+
+def test_chains_rank_in_the_string_order_of_their_ids_when_leg_ids_are_prefixes_of_each_other() -> None:
+    rows, claims = random_rows(700, seed=2), [(n, 5 * n + 2, n % 3) for n in range(0, 700, 9)]
+    dataset = renamed(dataset_from_rows(rows, claims), awkward_names(700))
+    ranked = find_chains(dataset, max_legs=4)
+    expected = sorted(iter_chains(dataset, max_legs=4), key=lambda c: (-c.score, c.id))
+    assert len(expected) > 5000 and len({c.score for c in expected}) < len(expected) / 4  # many ties
+    assert ranked.ids == [c.id for c in expected]
+    assert ranked.scores == [c.score for c in expected]
+
+
+def test_each_part_of_a_search_puts_its_chains_in_id_order_without_making_the_ids() -> None:
+    rows, claims = random_rows(700, seed=4), [(n, 5 * n + 2, n % 3) for n in range(0, 700, 9)]
+    dataset = renamed(dataset_from_rows(rows, claims), awkward_names(700))
+    parts = list(_parts(dataset, max_legs=5, window_days=900))
+    assert [type(part).__name__ for part in parts] == ["_Records", "_PairChains", "_Records", "_MultiHops"]
+    for part in parts:
+        ids = part.ids()
+        blocks = part.id_blocks()
+        assert sorted(row for _, rows in blocks for row in rows.tolist()) == list(range(len(part)))
+        for token, rows in blocks:
+            in_order = [ids[row] for row in rows.tolist()]
+            assert in_order == sorted(in_order) and {_first_token(i) for i in in_order} == {token}
+
+
+def python_pair_rules() -> list[ChainRule]:
+    """R1 and R3 wrapped, so the search runs their functions pair by pair (the Python path) instead of on arrays."""
+    wrapped = []
+    for rule in CHAIN_RULES.values():
+        if rule.accepts is not None:
+            accepts = functools.partial(rule.accepts)  # the same function, but not the built-in rule itself
+            wrapped.append(dataclasses.replace(rule, accepts=accepts))
+    return wrapped
+
+
+def multi_hop_reference(dataset: Dataset, window: int, max_legs: int, floor: float) -> list[tuple[str, float]]:
+    """(id, score) of every R4 chain, in search order, by a depth-first search over the links found in Python."""
+    index = build_index(dataset)
+    facts = index.facts
+    composable = {(link.into, link.out_of): link for link in indexed_links(index, python_pair_rules(), window)}
+    composable.update({(link.into, link.out_of): link for link in _curated_links(index)})
+    unusable = {"offered", "cancelled"}
+    usable = [
+        link for link in composable.values() if not {facts[link.into].status, facts[link.out_of].status} & unusable
+    ]
+    following: dict[str, list] = {}
+    for link in usable:
+        following.setdefault(link.into, []).append(link)
+    found = []
+
+    def extend(path: list, actors: list[str], strength: float) -> None:
+        for link in following.get(path[-1].out_of, []):
+            reached = facts[link.out_of].recipient
+            if reached in actors:
+                continue
+            score = round(0.4 * (strength * link.strength), 4)
+            if floor and score < floor:
+                continue
+            found.append(("R4:" + ">".join([path[0].into, *(step.out_of for step in [*path, link])]), score))
+            if len(path) + 3 <= max_legs:
+                extend([*path, link], [*actors, reached], strength * link.strength)
+
+    for first in usable:
+        actors = [facts[first.into].supplier, facts[first.into].recipient, facts[first.out_of].recipient]
+        if len(set(actors)) == 3 and max_legs >= 3:
+            extend([first], actors, first.strength)
+    return found
+
+
+@relaxed
+@given(
+    leg_rows(max_size=40),
+    windows,
+    st.integers(2, 5),
+    st.sampled_from([0.0, 0.1, 0.2]),
+    st.lists(st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 2)), max_size=3),
+)
+def test_multi_hop_chains_on_arrays_are_those_of_a_depth_first_search_in_its_order(
+    rows: list, window: int, max_legs: int, floor: float, claims: list
+) -> None:
+    dataset = dataset_from_rows(rows, claims)
+    chains = iter_chains(dataset, window_days=window, max_legs=max_legs, min_score=floor)
+    found = [(chain.id, chain.score) for chain in chains if chain.rule == "R4"]
+    assert found == multi_hop_reference(dataset, window, max_legs, floor)
+
+
+def test_multi_hop_chains_of_up_to_five_legs_on_random_data_are_those_of_the_depth_first_search() -> None:
+    dataset = dataset_from_rows(random_rows(500, seed=5), [(n, 3 * n + 1, n % 3) for n in range(0, 500, 7)])
+    chains = iter_chains(dataset, max_legs=5, window_days=400)
+    found = [(chain.id, chain.score) for chain in chains if chain.rule == "R4"]
+    assert Counter(chain_id.count(">") + 1 for chain_id, _ in found).keys() == {3, 4, 5}
+    assert found == multi_hop_reference(dataset, 400, 5, 0.0)
+
+
+def test_the_links_found_on_arrays_come_in_the_order_and_with_the_strengths_of_the_python_search() -> None:
+    index = build_index(dataset_from_rows(random_rows(2000, seed=11)))
+    pair_rules = [rule for rule in CHAIN_RULES.values() if rule.accepts is not None]
+    on_arrays = list(indexed_links(index, pair_rules, 540))
+    assert len(on_arrays) > 1000
+    assert on_arrays == list(indexed_links(index, python_pair_rules(), 540))
+    legs = index.usable[::3]  # a search from some legs only
+    assert list(indexed_links(index, pair_rules, 99, legs)) == list(indexed_links(index, python_pair_rules(), 99, legs))
