@@ -23,8 +23,6 @@ import hashlib
 import os
 import pickle
 import re
-import signal
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -34,6 +32,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from . import forking
 from .dataset import Dataset
 from .errors import DataError, Location, Problem, Severity, UsageError
 from .model import ID_PATTERN, SECTIONS, Quantity, Record, SeedFile
@@ -557,7 +556,7 @@ def _parsed_views(files: Sequence[Path]) -> Iterator[_FileView]:
     if split is not None:
         tail = list(zip(files[split:], shown[split:], strict=True))
         with suppress(OSError):  # no process to spare (a limit reached): everything is parsed here
-            child = _Forked(lambda: [read_yaml(path, display=display) for path, display in tail])
+            child = forking.Forked(lambda: [read_yaml(path, display=display) for path, display in tail])
     if split is None or child is None:
         for path, display in zip(files, shown, strict=True):
             yield _FileView(path, display)
@@ -566,7 +565,7 @@ def _parsed_views(files: Sequence[Path]) -> Iterator[_FileView]:
         for path, display in zip(files[:split], shown[:split], strict=True):
             yield _FileView(path, display)
         docs = child.result()
-        if docs is _FAILED:  # out of memory, killed ...: parse here instead
+        if docs is forking.FAILED:  # out of memory, killed ...: parse here instead
             docs = [read_yaml(path, display=display) for path, display in tail]
         for (path, display), doc in zip(tail, docs, strict=True):
             yield _FileView(path, display, doc)
@@ -594,18 +593,8 @@ def _sizes(files: Sequence[Path]) -> list[int]:
 
 
 def _worth_forking(sizes: Sequence[int]) -> bool:
-    """Whether a second process pays for files of these sizes, and is safe here.
-
-    Only on Linux (fork is the cheap way to start a process with everything imported; macOS and
-    Windows do not fork safely), with two cores or more, and in a process with no other thread:
-    a thread holding a lock at the fork would leave the child stuck on it.
-    """
-    return (
-        sum(sizes) >= _PARALLEL_MIN_BYTES
-        and sys.platform == "linux"
-        and len(os.sched_getaffinity(0)) >= 2
-        and threading.active_count() == 1
-    )
+    """Whether a second process pays for files of these sizes, and is safe here (:func:`graph.forking.can_fork`)."""
+    return sum(sizes) >= _PARALLEL_MIN_BYTES and forking.can_fork()
 
 
 def _split_at_half(sizes: Sequence[int]) -> int:
@@ -623,64 +612,6 @@ def _split_at_half(sizes: Sequence[int]) -> int:
         if best_gap is None or gap < best_gap:
             best, best_gap = index, gap
     return best
-
-
-class _Forked:
-    """``work()`` run in a forked child process, its result sent back pickled through a pipe.
-
-    The child starts with everything this process has (modules, data), so there is nothing to
-    import or send; it leaves with ``os._exit``, never running this process's exit handlers.
-    """
-
-    def __init__(self, work: Callable[[], Any]) -> None:
-        """Start the child; :class:`OSError` when no process can be started."""
-        reader, writer = os.pipe()
-        try:
-            self.pid = os.fork()
-        except OSError:
-            os.close(reader)
-            os.close(writer)
-            raise
-        if self.pid == 0:
-            status = 1
-            try:
-                # Ctrl-C reaches the whole process group: the parent decides (stop() ends the child),
-                # so that a cache file being written is finished rather than left half-done.
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                gc.disable()  # a short life that builds few objects: no garbage worth collecting
-                os.close(reader)
-                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(writer, "wb") as pipe:
-                    pipe.write(data)
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(writer)
-        self.pipe = os.fdopen(reader, "rb")
-
-    def result(self) -> Any:
-        """What ``work()`` returned, once the child is done; :data:`_FAILED` if it sent nothing whole."""
-        try:
-            # Our own child through our own pipe: as trusted as this process.
-            return pickle.load(self.pipe)
-        except Exception:
-            return _FAILED
-        finally:
-            self.stop()
-
-    def stop(self) -> None:
-        """End the child if it still runs (the caller stopped early), and collect it."""
-        if self.pid:
-            with suppress(OSError):  # after result() the child has sent everything: it has nothing left to do
-                os.kill(self.pid, signal.SIGKILL)
-            self.pipe.close()
-            with suppress(OSError):
-                os.waitpid(self.pid, 0)
-            self.pid = 0
-
-
-_FAILED = object()
-"""What :meth:`_Forked.result` gives when the child failed (out of memory, killed)."""
 
 
 def check_dataset(data_dirs: Sequence[str | Path] | None = None) -> LoadReport:
@@ -804,7 +735,7 @@ def load_dataset(data_dirs: Sequence[str | Path] | None = None, *, cache: bool =
 _DATASETS_KEPT = 6
 """How many cached datasets to keep (the most recently used): one per combination of data folders in use."""
 
-_WRITING: dict[Path, _Forked] = {}
+_WRITING: dict[Path, forking.Forked] = {}
 """Cache files being written by a child of this process."""
 
 
@@ -826,7 +757,7 @@ def _save_dataset(path: Path, dataset: Dataset, *, background: bool) -> None:
     if background:
         _finish_all_writing()  # one writer at a time, each collected
         try:
-            _WRITING[path] = _Forked(save)
+            _WRITING[path] = forking.Forked(save)
         except OSError:
             pass  # no process to spare: written here
         else:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import graph.forking
 import graph.load
 from graph.errors import DataError, Location, Problem, Severity, UsageError
 from graph.load import cache_dir, check_dataset, data_files, fingerprint, load_dataset, resolve_data_dirs
@@ -453,14 +454,14 @@ def test_equal_quantities_are_one_object_and_stay_as_written(seed_folder: Path) 
 def two_processes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Parse the later half of the files in a forked child whatever their size; lists the children started."""
     started: list[int] = []
-    real = graph.load._Forked.__init__
+    real = graph.forking.Forked.__init__
 
-    def counting(child: graph.load._Forked, work: Callable[[], object]) -> None:
+    def counting(child: graph.forking.Forked, work: Callable[[], object]) -> None:
         started.append(1)
         real(child, work)
 
     monkeypatch.setattr(graph.load, "_PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(graph.load._Forked, "__init__", counting)
+    monkeypatch.setattr(graph.forking.Forked, "__init__", counting)
     return started
 
 
