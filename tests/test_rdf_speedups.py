@@ -12,14 +12,18 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from graph import export as export_module
 from graph import model
 from graph import rdf as rdf_module
 from graph.dataset import Dataset
@@ -154,3 +158,128 @@ def test_exports_are_the_same_bytes_under_any_hash_seed(tmp_path: Path) -> None:
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1] and len(outputs[0]) > 1000
 
+
+
+# --------------------------------------------------------------------------- two processes
+
+
+@pytest.fixture
+def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Forking pays whatever the size (so the small test data takes the two-process paths); the children started."""
+    import graph.forking
+
+    started: list[int] = []
+
+    class Counted(graph.forking.Forked):
+        def __init__(self, work: Callable[[], Any]) -> None:
+            super().__init__(work)
+            started.append(self.pid)
+
+    monkeypatch.setattr(graph.forking, "can_fork", lambda: True)
+    monkeypatch.setattr(rdf_module, "_PARALLEL_MIN_TRANSFERS", 0)
+    monkeypatch.setattr(export_module, "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(graph.forking, "Forked", Counted)
+    return started
+
+
+def _one_process(dataset: Dataset) -> bytes:
+    return rdf_module._joined(dataset, None, rdf_module._distinct_sorted(rdf_module.ntriples(dataset)), None) or b""
+
+
+def _crafted(dataset: Dataset, ids: list[str]) -> Dataset:
+    """The dataset with its transfers under other ids (reused in turn), and no fingerprint (no cache)."""
+    transfers = list(dataset.transfers.values())
+    renamed = {new: transfers[n % len(transfers)].model_copy(update={"id": new}) for n, new in enumerate(ids)}
+    return replace(dataset, transfers=renamed, fingerprint="")
+
+
+@pytest.mark.parametrize(
+    ("ids", "forked"),
+    [
+        (None, True),
+        (["a", "a-1", "a-2", "b"], True),
+        (["a-1", "a-2", "a-3"], True),
+        (["a", "a-1", "a-2", "a-3"], False),
+    ],
+    ids=["as-is", "a prefix before the middle", "no prefix", "all after a prefix: one process"],
+)
+def test_the_lines_written_in_two_processes_are_the_bytes_of_one(
+    ids: list[str] | None, forked: bool, dataset: Dataset, children: list[int]
+) -> None:
+    data = dataset if ids is None else _crafted(dataset, ids)
+    expected = _one_process(data)
+    assert rdf_module._canonical_ntriples(data, None) == expected
+    assert bool(children) == forked, "the later transfers are written by a child where they sort last"
+
+
+def test_the_lines_are_whole_when_the_child_fails(
+    dataset: Dataset, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent, tail_block = os.getpid(), rdf_module._tail_block
+
+    def fails_in_the_child(data: Dataset, transfer_ids: list[str]) -> tuple[bytes, int]:
+        if os.getpid() != parent:
+            raise MemoryError
+        return tail_block(data, transfer_ids)
+
+    monkeypatch.setattr(rdf_module, "_tail_block", fails_in_the_child)
+    data = replace(dataset, fingerprint="")
+    assert rdf_module._canonical_ntriples(data, None) == _one_process(data) and children
+
+
+def test_a_tail_too_long_for_the_shared_memory_comes_through_the_pipe(
+    dataset: Dataset, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rdf_module, "_SHARED_PER_TRANSFER", 1)
+    data = replace(dataset, fingerprint="")
+    assert rdf_module._canonical_ntriples(data, None) == _one_process(data) and children
+
+
+def test_a_tail_that_does_not_sort_last_is_refused(dataset: Dataset) -> None:
+    def tail(line: bytes) -> rdf_module._Tail:
+        return rdf_module._Tail(line + b"\n", 1, line)
+
+    early = b"<https://w3id.org/armsgraph/aaa> <urn:p> <urn:o> ."
+    late = early.replace(b"aaa", b"zzz")
+    assert rdf_module._joined(dataset, None, [late.decode()], tail(early)) is None
+    assert rdf_module._joined(dataset, None, [late.decode()], tail(late)) is None  # the same line twice
+    joined = rdf_module._joined(dataset, None, [early.decode()], tail(late))
+    assert joined is not None and joined.endswith(b"\n" + late + b"\n")
+
+
+@given(st.lists(st.text(alphabet="ab-.1", min_size=1, max_size=5), min_size=2, unique=True))
+def test_every_line_of_the_tail_sorts_after_every_line_of_the_head(ids: list[str]) -> None:
+    ids.sort()
+    start = rdf_module._tail_start(ids, set(ids))
+    assert start >= round(len(ids) * (1 - rdf_module._CHILD_SHARE))
+    base = rdf_module._RECORD_BASES["transfers"]
+    lines = [[f"<{base}{i}> <urn:p> <urn:o> .", f"<{base}{i}/value> <urn:p> <urn:o> ."] for i in ids]
+    head, tail = [x for ls in lines[:start] for x in ls], [x for ls in lines[start:] for x in ls]
+    if head and tail:
+        assert max(head) < min(tail)
+
+
+def test_turtle_in_two_processes_is_the_bytes_of_one_serialisation(dataset: Dataset, children: list[int]) -> None:
+    text = sorted_ntriples(dataset)
+    children.clear()
+    turtle = export_bytes(dataset, "turtle")
+    assert children, "the later subjects were serialised by a child"
+    one = ox.serialize(ox.parse(text, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+                       prefixes=EXPORT_PREFIXES)
+    assert turtle == one
+
+
+def test_turtle_is_whole_when_the_child_fails(
+    dataset: Dataset, children: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = export_bytes(dataset, "turtle")
+    parent, turtle_from = os.getpid(), export_module._turtle_from
+
+    def fails_in_the_child(data: bytes, start: int) -> bytes:
+        if os.getpid() != parent:
+            raise MemoryError
+        return turtle_from(data, start)
+
+    monkeypatch.setattr(export_module, "_turtle_from", fails_in_the_child)
+    children.clear()
+    assert export_bytes(dataset, "turtle") == expected and children
