@@ -539,6 +539,13 @@ class _Part:
         """The chains of these rows, in this order."""
         raise NotImplementedError
 
+    def kept(self, filters: _Filters, rows: npt.NDArray[np.intp]) -> _Part:
+        """The chains of these rows that the filters keep, in this order.
+
+        Here each chain is built to be tested (and comes built); parts keeping arrays test their arrays instead.
+        """
+        return _Records([_found_chain(chain) for chain in self.built(rows.tolist()) if filters.keeps(chain)])
+
     def id_blocks(self) -> list[tuple[str, npt.NDArray[np.intp]]]:
         """The rows grouped by the first token of their ids (see :func:`_id_order`), each group in id order.
 
@@ -995,6 +1002,7 @@ class _LegTable:
     legs with a family, by supplier and family, then by day and id, and ``outgoing_keys`` is
     ``(supplier * families + family) * _DAY_SPAN + day`` for each, so that one
     :func:`numpy.searchsorted` per end finds the legs an actor sends in a family within a window.
+    ``actor_codes`` and ``category_codes`` map actor ids and category values to their codes.
     ``end_token`` and ``inner_token`` rank each leg id, and the id followed by ``>``, among all
     ``tokens`` of both kinds, by string order: the tokens chain ids are compared by (see
     :func:`_id_order`); ``plain`` says no id holds ``:`` or ``>``, which that needs.
@@ -1008,12 +1016,13 @@ class _LegTable:
 
         self.ids: list[str] = column("id")
         self.number = dict(zip(self.ids, range(len(self.ids)), strict=True))
-        actors, families = _new_codes(), _new_codes()
+        actors, families, category_codes = _new_codes(), _new_codes(), _new_codes()
         self.supplier = _codes(column("supplier"), actors)
         self.recipient = _codes(column("recipient"), actors)
         self.system = _codes(column("system"), _new_codes())
         categories = column("category")
-        self.category = _codes(categories, _new_codes())
+        self.category = _codes(categories, category_codes)
+        self.actor_codes, self.category_codes = dict(actors), dict(category_codes)  # for the filters of a search
         self.family_names: list[str | None] = column("family")
         self.family = _codes(self.family_names, families)
         self.families = len(families) - 1
@@ -1528,6 +1537,10 @@ class _MultiHops(_Part):
     def select(self, rows: npt.NDArray[np.intp]) -> _Part:
         return _MultiHops(self.index, self.links, self.paths[rows], self.scores[rows], self.window)
 
+    def kept(self, filters: _Filters, rows: npt.NDArray[np.intp]) -> _Part:
+        last = (self.paths >= 0).sum(axis=1)  # the position of each chain's last leg
+        return self.select(rows[filters.keeps_legs(self.index.table, self._legs(), last)[rows]])
+
     def id_blocks(self) -> list[tuple[str, npt.NDArray[np.intp]]]:
         table = self.index.table
         if not table.plain:
@@ -1896,6 +1909,10 @@ class _PairChains(_Part):
     def select(self, rows: npt.NDArray[np.intp]) -> _Part:
         return _PairChains(self.index, self.links.take(rows), self.scores[rows], self.window)
 
+    def kept(self, filters: _Filters, rows: npt.NDArray[np.intp]) -> _Part:
+        legs, last = [self.links.into, self.links.out_of], np.ones(len(self), dtype=np.int64)
+        return self.select(rows[filters.keeps_legs(self.index.table, legs, last)[rows]])
+
     def id_blocks(self) -> list[tuple[str, npt.NDArray[np.intp]]]:
         table, links = self.index.table, self.links
         rules = list(dict.fromkeys(links.rule.tolist()))
@@ -1957,6 +1974,94 @@ class _Options:
     min_score: float = 0.0
 
 
+@dataclass(frozen=True)
+class _Filters:
+    """What a search's filters ask for (see :func:`iter_chains`): actor ids, a category value, a period's days.
+
+    :meth:`keeps` tests a built chain; :meth:`keeps_legs` gives the same answers for many chains
+    at once from the rows of their legs, without building them (``tests/test_chains.py`` checks
+    the two agree on every combination of filters).
+    """
+
+    origin: str | None = None
+    intermediary: str | None = None
+    destination: str | None = None
+    category: str | None = None
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, wanted.name) is not None for wanted in fields(self))
+
+    def keeps(self, chain: BackfillChain) -> bool:
+        """True when the chain passes every filter."""
+        if self.origin and self.origin not in chain.origins:
+            return False
+        if self.destination and self.destination not in chain.destinations:
+            return False
+        if self.intermediary and self.intermediary not in chain.intermediaries:
+            return False
+        if self.category and all(leg.category != self.category for leg in chain.legs):
+            return False
+        if self.first_day or self.last_day:  # the chain's span of dates overlaps the period
+            dates = [leg.date for leg in chain.legs if leg.date]
+            if not dates:
+                return False
+            if self.first_day and max(dates) < self.first_day.isoformat():
+                return False
+            if self.last_day and min(dates) > self.last_day.isoformat():
+                return False
+        return True
+
+    def keeps_legs(
+        self, table: _LegTable, legs: Sequence[npt.NDArray[np.int64]], last: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.bool_]:
+        """:meth:`keeps` for chains of legs in a row, given as leg rows of ``table``: one per chain.
+
+        ``legs[j]`` holds each chain's ``j``-th leg and ``last`` the position of its last leg
+        (columns past it are ignored). Leg 0 replaces, leg ``last`` is enabled, those between
+        relay, as in :class:`BackfillChain` (which has no financier here).
+        """
+        rows = np.column_stack(legs)  # one chain per row, its legs in order
+        at, position = np.arange(len(rows)), np.arange(rows.shape[1])
+        present = position <= last[:, None]
+        receiving = position < last[:, None]  # legs whose recipient is in the middle: all but the last
+        sending = present & (position >= 1)  # legs whose supplier is in the middle: all but the first
+        supplier, recipient = table.supplier[rows], table.recipient[rows]
+        origin, destination = supplier[:, 0], recipient[at, last]
+        kept = np.ones(len(rows), dtype=bool)
+        if self.origin:
+            kept &= origin == table.actor_codes.get(self.origin, _NO_CODE)
+        if self.destination:
+            kept &= destination == table.actor_codes.get(self.destination, _NO_CODE)
+        if self.intermediary:
+            actor = table.actor_codes.get(self.intermediary, _NO_CODE)
+            inside = ((receiving & (recipient == actor)) | (sending & (supplier == actor))).any(axis=1)
+            inside &= (origin != actor) & (destination != actor)
+
+            def at_an_end(actors: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+                return (actors == origin[:, None]) | (actors == destination[:, None])
+
+            # nobody in the middle but the two ends: the intermediary is then the enabled leg's supplier
+            no_one_else = (~receiving | at_an_end(recipient)).all(axis=1) & (~sending | at_an_end(supplier)).all(axis=1)
+            kept &= inside | (no_one_else & (supplier[at, last] == actor))
+        if self.category:
+            kept &= (present & (table.category[rows] == table.category_codes.get(self.category, _NO_CODE))).any(axis=1)
+        if self.first_day or self.last_day:  # dated legs have ordinals above 0; 0 and _DAY_SPAN fail every period
+            day = table.day[rows]
+            dated = present & (day > 0)
+            if self.first_day:
+                kept &= np.where(dated, day, 0).max(axis=1, initial=0) >= self.first_day.toordinal()
+            if self.last_day:
+                latest = np.where(dated, day, _DAY_SPAN).min(axis=1, initial=_DAY_SPAN)
+                kept &= latest <= self.last_day.toordinal()
+        return kept
+
+
+_NO_CODE = -2
+"""A code no actor or category has (None is -1): what a filter naming one no leg has is compared with."""
+
+
 def _resolve_rules(rules: Iterable[str] | None) -> list[ChainRule]:
     if rules is None:
         return list(CHAIN_RULES.values())
@@ -2009,8 +2114,9 @@ def _parts(
     """The chains of :func:`iter_chains`, in its order, part by part (curated, pair rules, then each builder);
     its filters are these arguments.
 
-    Without filters other than ``min_score`` no chain is built; a chain the other filters
-    must look at is built to be tested, and comes already built.
+    Parts keeping arrays (pair rules, R4) test the filters on their arrays and build no chain (see
+    :meth:`_Filters.keeps_legs`); the others (curated chains, R2's, a custom builder's without
+    ``found``) build each chain the filters must look at to test it, and it comes already built.
     """
     if curated_only and inferred_only:
         raise UsageError("choose --curated-only or --inferred-only, not both")
@@ -2020,39 +2126,22 @@ def _parts(
         raise UsageError(f"max legs must be at least 2 (got {max_legs})")
     if not 0.0 <= min_score <= 1.0:
         raise UsageError(f"the minimum score must be between 0 and 1 (got {min_score})")
-    wanted_from = dataset.actor(from_).id if from_ else None
-    wanted_via = dataset.actor(via).id if via else None
-    wanted_to = dataset.actor(to).id if to else None
-    wanted_category = parse_category(category) if category else None
-    first_day, last_day = parse_period(since, until)
+    filters = _Filters(
+        dataset.actor(from_).id if from_ else None,
+        dataset.actor(via).id if via else None,
+        dataset.actor(to).id if to else None,
+        parse_category(category) if category else None,
+        *parse_period(since, until),
+    )
     chosen = _resolve_rules(rules)
     index = index or build_index(dataset)
     options = _Options(window_days, max_legs, min_score)
 
-    def keep(chain: BackfillChain) -> bool:
-        if wanted_from and wanted_from not in chain.origins:
-            return False
-        if wanted_to and wanted_to not in chain.destinations:
-            return False
-        if wanted_via and wanted_via not in chain.intermediaries:
-            return False
-        if wanted_category and all(leg.category != wanted_category for leg in chain.legs):
-            return False
-        if first_day or last_day:  # the chain's span of dates overlaps the period
-            dates = [leg.date for leg in chain.legs if leg.date]
-            if not dates:
-                return False
-            if first_day and max(dates) < first_day.isoformat():
-                return False
-            if last_day and min(dates) > last_day.isoformat():
-                return False
-        return True
-
     def kept(part: _Part) -> _Part:
-        if not (wanted_from or wanted_via or wanted_to or wanted_category or first_day or last_day):
-            return part.select(np.flatnonzero(part.scores >= min_score)) if min_score else part
-        strong = np.flatnonzero(part.scores >= min_score).tolist()
-        return _Records([_found_chain(chain) for chain in map(part.chain, strong) if keep(chain)])
+        strong = np.flatnonzero(part.scores >= min_score) if min_score else None
+        if filters:
+            return part.kept(filters, np.arange(len(part)) if strong is None else strong)
+        return part if strong is None else part.select(strong)
 
     if not inferred_only:
         curated = [_found_chain(curated_chain(index, claim, window_days)) for claim in dataset.backfills.values()]

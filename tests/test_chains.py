@@ -8,7 +8,9 @@ import itertools
 import math
 import random
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -37,10 +39,12 @@ from graph.chains import (
     indexed_links,
     iter_chains,
     naive_links,
+    parse_day,
 )
 from graph.dataset import Dataset
 from graph.errors import UsageError
 from graph.load import load_dataset
+from graph.model import Category
 from graph.rdf import build_store
 
 DATA = Path(__file__).parent / "data" / "chains"
@@ -370,6 +374,109 @@ def test_since_and_until_keep_the_chains_that_run_through_the_period(rules: Data
     assert "R1:xaa-xbb-tank-new>xbb-xcc-tank-old" in {c.id for c in iter_chains(rules, since="2020-06-01")}
     assert "R1:xaa-xbb-tank-new>xbb-xcc-tank-old" not in {c.id for c in iter_chains(rules, since="2020-06-02")}
     assert "R1:xaa-xbb-tank-new>xbb-xcc-tank-old" in {c.id for c in iter_chains(rules, until="2020-01-15")}
+
+
+FILTERS = ("from_", "via", "to", "category", "since", "until")
+
+
+def passes(chain: BackfillChain, **filters: str) -> bool:
+    """The filters of a search as its documentation states them, tested on a built chain (the reference)."""
+    dates = [leg.date for leg in chain.legs if leg.date]
+    since, until = filters.get("since"), filters.get("until")
+    actors = {"from_": chain.origins, "via": chain.intermediaries, "to": chain.destinations}
+    return (
+        all(filters[name] in found for name, found in actors.items() if name in filters)
+        and ("category" not in filters or filters["category"] in {leg.category for leg in chain.legs})
+        and (not (since or until) or bool(dates))
+        and (since is None or max(dates) >= parse_day(since).isoformat())
+        and (until is None or min(dates) <= parse_day(until, end=True).isoformat())
+    )
+
+
+def some_filters(dataset: Dataset, chains: list[BackfillChain], names: Iterable[str], rng: random.Random) -> dict:
+    """Values for these filters, mostly read off a chain found (so that something passes), now and then any value."""
+    chain, other = rng.choice(chains), rng.choice(chains)
+    dates = sorted(leg.date for leg in (*chain.legs, *other.legs) if leg.date) or ["2020-06-15"]
+    if rng.random() < 0.2:  # any actor, category or year: often one the chains do not have
+        actor = rng.choice(sorted(dataset.actors))
+        values = {name: actor for name in ("from_", "via", "to")}
+        values |= {"category": rng.choice(list(Category)).value, "since": str(rng.randint(1990, 2030))}
+        values["until"] = values["since"]
+    else:
+        values = {
+            "from_": rng.choice(sorted(chain.origins)),
+            "via": rng.choice(sorted(chain.intermediaries)),
+            "to": rng.choice(sorted(chain.destinations)),
+            "category": rng.choice([leg.category for leg in chain.legs if leg.category] or ["uav"]),
+            "since": rng.choice([dates[0], dates[-1], dates[-1][:4], dates[-1][:7]]),
+            "until": rng.choice([dates[0], dates[-1], dates[0][:4], dates[0][:7]]),
+        }
+    chosen = {name: values[name] for name in names}
+    if chosen.get("since", "") > chosen.get("until", "9999"):
+        chosen["since"], chosen["until"] = chosen["until"], chosen["since"]
+    return chosen
+
+
+def check_filters_on_arrays_match_the_reference(dataset: Dataset, rng: random.Random, **search: Any) -> None:
+    """For each combination of filters: the chains, in the order, that testing each chain with :func:`passes` keeps."""
+    everything = list(iter_chains(dataset, **search))
+    ranked = find_chains(dataset, **search)
+    assert everything and len(ranked) == len(everything)
+    for size in range(1, len(FILTERS) + 1):
+        for names in itertools.combinations(FILTERS, size):
+            filters = some_filters(dataset, everything, names, rng)
+            one_by_one = [chain.id for chain in everything if passes(chain, **filters)]
+            assert [chain.id for chain in iter_chains(dataset, **search, **filters)] == one_by_one, filters
+            filtered = find_chains(dataset, **search, **filters)
+            expected = [chain for chain in ranked if passes(chain, **filters)]
+            assert filtered.ids == [chain.id for chain in expected], filters
+            assert filtered.scores == [chain.score for chain in expected], filters
+            if len(expected) < 300:  # every field, explanation and query included
+                assert [chain.as_dict() for chain in filtered] == [chain.as_dict() for chain in expected], filters
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_combination_of_filters_keeps_what_testing_each_chain_keeps_on_synthetic_data(
+    tmp_path: Path, seed: int
+) -> None:
+    from benchmarks.synthetic import write_synthetic
+
+    dataset = load_dataset([write_synthetic(tmp_path / "data", 2000, seed=seed)], cache=False)
+    search = {"window_days": 1500, "max_legs": 4}
+    assert find_chains(dataset, **search).counts().keys() == {"curated", "R1", "R2", "R3", "R4"}
+    check_filters_on_arrays_match_the_reference(dataset, random.Random(seed), **search)
+    check_filters_on_arrays_match_the_reference(dataset, random.Random(seed), **search, min_score=0.2)
+
+
+def test_every_combination_of_filters_keeps_what_testing_each_chain_keeps_on_chains_of_many_lengths() -> None:
+    rows, claims = random_rows(500, seed=3), [(n, 5 * n + 2, n % 3) for n in range(0, 500, 9)]
+    # claims from undated legs into dated ones: multi-hop chains with legs of both kinds
+    undated = [n for n, row in enumerate(rows) if row[3] is None]
+    claims += [(n, next(m for m, row in enumerate(rows) if row[0] == rows[n][1] and row[3]), 1) for n in undated]
+    dataset = dataset_from_rows(rows, claims)
+    chains = find_chains(dataset, max_legs=5)
+    assert Counter(len(chain.legs) for chain in chains).keys() == {1, 2, 3, 4, 5}
+    assert any(None in (dates := [leg.date for leg in chain.legs]) and any(dates) for chain in chains if chain.rule)
+    check_filters_on_arrays_match_the_reference(dataset, random.Random(3), max_legs=5)
+
+
+@relaxed
+@given(
+    leg_rows(),
+    windows,
+    st.lists(st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 2)), max_size=3),
+    st.randoms(use_true_random=False),
+    st.integers(0, 3),
+)
+def test_filters_on_arrays_keep_what_testing_each_chain_keeps(
+    rows: list, window: int, claims: list, rng: random.Random, selfish: int
+) -> None:
+    # a transfer to its own supplier (a rule flags it, the search takes it) leaves a chain with one actor
+    # in the middle that is also an end: the chain's intermediary is then the enabled leg's supplier
+    rows = rows + [(row[1], row[1], *row[2:]) for row in rows[:selfish]]
+    dataset = dataset_from_rows(rows, claims)
+    if any(True for _ in iter_chains(dataset, window_days=window)):
+        check_filters_on_arrays_match_the_reference(dataset, rng, window_days=window, max_legs=5)
 
 
 # --------------------------------------------------------------------------- ranked results, built when read
