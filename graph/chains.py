@@ -40,6 +40,7 @@ import itertools
 import operator
 import re
 import weakref
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple, TypeVar, overload
@@ -502,7 +503,7 @@ def _first_token(chain_id: str) -> str:
     return _FIRST_TOKEN.match(chain_id).group()  # type: ignore[union-attr]  # the pattern matches any string
 
 
-class _Part:
+class _Part(ABC):
     """Chains one step of a search found, in the order found: scored and named, each built when asked for.
 
     ``scores`` holds their scores, row by row. :class:`_Records` keeps the chains as :data:`Found`
@@ -515,9 +516,9 @@ class _Part:
     def __len__(self) -> int:
         return len(self.scores)
 
+    @abstractmethod
     def chain(self, row: int) -> BackfillChain:
         """The chain of a row, built."""
-        raise NotImplementedError
 
     def chains(self) -> Iterator[BackfillChain]:
         """Every chain, built, in the order found."""
@@ -527,17 +528,17 @@ class _Part:
         """The chains of these rows, built (many at once: parts keeping arrays read them as Python values first)."""
         return map(self.chain, rows)
 
+    @abstractmethod
     def ids(self) -> list[str]:
         """Every chain's id, in the order found."""
-        raise NotImplementedError
 
+    @abstractmethod
     def rules(self) -> collections.Counter[str]:
         """How many chains each rule found (``curated`` for chains from claims)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def select(self, rows: npt.NDArray[np.intp]) -> _Part:
         """The chains of these rows, in this order."""
-        raise NotImplementedError
 
     def kept(self, filters: _Filters, rows: npt.NDArray[np.intp]) -> _Part:
         """The chains of these rows that the filters keep, in this order.
@@ -1470,7 +1471,7 @@ def _multi_hop_chain(index: ChainIndex, window: int, path: tuple[Link, ...]) -> 
         "replacement",
         _CHAIN_STATUS[max(ranks)] if ranks else "cancelled",
         round(0.5 * CHAIN_RULES["R4"].weight * strength, 4),
-        min((g.confidence or "low" for g in legs), key=_CONFIDENCE_RANK.__getitem__),
+        _weakest(legs),
         legs,
         tuple(link.gap_days for link in path),
         path,
@@ -1775,6 +1776,7 @@ _CONFIDENCE_RANK = {c.value: c.rank for c in Confidence}
 
 
 def _weakest(legs: Iterable[ChainLeg]) -> str:
+    """The lowest confidence among the legs (a leg without one counts as low)."""
     return min((leg.confidence or "low" for leg in legs), key=_CONFIDENCE_RANK.__getitem__, default="low")
 
 
